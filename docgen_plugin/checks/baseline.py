@@ -1,0 +1,40 @@
+"""A baseline: the findings a team accepts today, so that only new ones fail CI."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from docgen_plugin.checks.finding import Finding
+from docgen_plugin.errors import SettingsError
+
+VERSION = 1
+
+
+def read_baseline(path: Path) -> set[str]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("version") != VERSION:
+            raise ValueError(f"unknown version {data.get('version')!r}")
+        return set(data["findings"])
+    except (OSError, ValueError, KeyError, AttributeError, TypeError) as error:
+        raise SettingsError(
+            f"{path}: not a docgen baseline ({error}); delete it and rerun with --baseline "
+            "to write a new one"
+        ) from error
+
+
+def write_baseline(path: Path, findings: list[Finding]) -> None:
+    data = {"version": VERSION, "findings": sorted({f.baseline_key for f in findings})}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".baseline-", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(data, out, indent=1)
+        out.write("\n")
+    os.replace(tmp, path)
+
+
+def without_baseline(findings: list[Finding], accepted: set[str]) -> list[Finding]:
+    return [f for f in findings if f.baseline_key not in accepted]

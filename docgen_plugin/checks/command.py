@@ -1,0 +1,56 @@
+"""Bodies of `docgen check` and `docgen rule`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from docgen_plugin.checks.baseline import read_baseline, without_baseline, write_baseline
+from docgen_plugin.checks.report import FORMATTERS
+from docgen_plugin.checks.rules import RULES
+from docgen_plugin.checks.run import run_checks
+from docgen_plugin.errors import DocgenError
+from docgen_plugin.facts.loader import load_facts
+from docgen_plugin.settings import load_settings
+
+
+def run_check(options: argparse.Namespace) -> int:
+    start = Path(options.paths[0]) if options.paths else Path.cwd()
+    settings = load_settings(
+        start if start.exists() else Path.cwd(),
+        select=options.select, ignore=options.ignore, docstring_style=options.docstring_style,
+        exclude=options.exclude,
+    )
+    facts = load_facts(options.paths, settings, use_cache=not options.no_cache)
+    findings = run_checks(facts, settings)
+    if options.baseline is not None:
+        if options.update_baseline or not options.baseline.exists():
+            write_baseline(options.baseline, findings)
+            print(f"docgen: wrote {len(findings)} findings to the baseline {options.baseline}",
+                  file=sys.stderr)
+            return 0
+        findings = without_baseline(findings, read_baseline(options.baseline))
+    elif options.update_baseline:
+        raise DocgenError("--update-baseline needs --baseline FILE")
+    report = FORMATTERS[options.format](findings)
+    if options.output:
+        options.output.write_text(report + "\n", encoding="utf-8")
+    elif report:
+        print(report)
+    return 1 if findings else 0
+
+
+def run_rule(options: argparse.Namespace) -> int:
+    from docgen_plugin.checks import run as _run  # noqa: F401  (registers every rule)
+
+    if options.code is None:
+        for code, rule in sorted(RULES.items()):
+            print(f"{code}  {rule.name:32} {rule.summary}")
+        return 0
+    code = options.code.upper()
+    if code not in RULES:
+        raise DocgenError(f"unknown rule `{options.code}`; `docgen rule` lists them")
+    rule = RULES[code]
+    print(f"# {rule.code} ({rule.name})\n\n{rule.summary}\n\n{rule.doc}")
+    return 0

@@ -1,0 +1,382 @@
+"""DG1xx: docstrings and config classes against the code they document."""
+
+from __future__ import annotations
+
+import difflib
+
+from docgen_plugin.checks.finding import Finding
+from docgen_plugin.checks.rules import register
+from docgen_plugin.checks.values import normalise_type, same_value, types_contradict
+from docgen_plugin.facts.docstrings import documented_default
+from docgen_plugin.facts.model import DocParam, Docstring, Facts, ObjectFacts, Param, Signature
+
+DG101 = register("DG101", "unknown-documented-parameter",
+                 "A documented parameter is not in the signature.", """
+## What it does
+Reports a parameter named in a docstring's parameters section that the signature does not
+have, with the closest existing name ("did you mean `x`?"). A class docstring documents
+`__init__`; parameters that `**kwargs` hands to a loaded base class count as accepted.
+
+## Why is this bad?
+A renamed or removed parameter left in the docs sends users to an argument that raises
+`TypeError`. It is the most common way docstrings go stale.
+
+## Example
+```python
+def attention(query, key, dropout_p=0.0):
+    \"\"\"Args:
+        query: ...
+        key: ...
+        dropout: Dropout probability.
+    \"\"\"
+```
+
+## Use instead
+```python
+def attention(query, key, dropout_p=0.0):
+    \"\"\"Args:
+        query: ...
+        key: ...
+        dropout_p: Dropout probability.
+    \"\"\"
+```
+
+## Known problems
+With an unresolved `**kwargs` the accepted names are unknown, so only names very close to an
+existing parameter (likely typos or renames) are reported.
+""")
+DG102 = register("DG102", "undocumented-parameter",
+                 "A signature parameter is not documented.", """
+## What it does
+Reports a parameter of the signature that the docstring does not document, where the
+docstring documents parameters at all. `self`, `*args`, `**kwargs`, private (`_x`) and
+forwarded parameters are not required. For config classes, a `help`/`description` on the
+field counts as documentation.
+
+## Why is this bad?
+A parameter added to the code but not to the docs is invisible to the readers of the docs.
+
+## Example
+```python
+def __init__(self, hidden, eps=1e-5):
+    \"\"\"Args:
+        hidden: Width of the layer.
+    \"\"\"
+```
+
+## Use instead
+```python
+def __init__(self, hidden, eps=1e-5):
+    \"\"\"Args:
+        hidden: Width of the layer.
+        eps: Added to the variance for stability. Defaults to 1e-5.
+    \"\"\"
+```
+""")
+DG103 = register("DG103", "wrong-documented-default",
+                 "A documented default differs from the real one.", """
+## What it does
+Reports a default stated in a docstring ("Defaults to 0.1", "Default: 0.1",
+NumPy `float, default=0.1`, "optional, default 0.1") that differs from the default in the
+signature or config field. Values are compared as Python values: `0.1` equals `1e-1`, `None`
+equals `"None"` in prose. A code default of `None` is not compared: docs often state the
+effective value that `None` stands for.
+
+## Why is this bad?
+Hyper-parameter defaults are what users rely on most when they reproduce a model. A stale
+default in the docs means a silently different experiment.
+
+## Example
+```python
+def __init__(self, dropout: float = 0.2):
+    \"\"\"Args:
+        dropout: Dropout probability. Defaults to 0.1.
+    \"\"\"
+```
+
+## Use instead
+```python
+def __init__(self, dropout: float = 0.2):
+    \"\"\"Args:
+        dropout: Dropout probability. Defaults to 0.2.
+    \"\"\"
+```
+""")
+DG104 = register("DG104", "wrong-documented-type",
+                 "A documented type contradicts the annotation.", """
+## What it does
+Reports a parameter whose documented type cannot be the annotated one, after normalising
+(`Optional[int]` and `int | None`, `List` and `list`, `torch.FloatTensor` and `Tensor`).
+Only plain, known types are compared, and compatible ones (int where float is annotated,
+list vs tuple, a missing `None`) are not reported.
+
+## Why is this bad?
+Readers trust the documented type; a contradiction means one of the two is wrong.
+
+## Example
+```python
+def __init__(self, num_heads: int = 8):
+    \"\"\"Args:
+        num_heads (str): Number of attention heads.
+    \"\"\"
+```
+
+## Use instead
+```python
+def __init__(self, num_heads: int = 8):
+    \"\"\"Args:
+        num_heads (int): Number of attention heads.
+    \"\"\"
+```
+""")
+DG105 = register("DG105", "config-field-description",
+                 "A config field has no description, or two that disagree.", """
+## What it does
+Reports a field of a config class (dataclass, pydantic model, `PretrainedConfig`-style
+class, attrs class) that is described nowhere: not in the class docstring, not in
+`field(metadata={"help": ...})` / `Field(description=...)`, not in an attribute docstring.
+Also reports a field whose docstring entry and `help`/`description` state different defaults.
+
+## Why is this bad?
+Config fields are the knobs users turn; an undescribed one is guessed at, and two
+descriptions that disagree are worse than one.
+
+## Example
+```python
+@dataclass
+class TrainConfig:
+    \"\"\"Training settings.\"\"\"
+    lr: float = 3e-4
+```
+
+## Use instead
+```python
+@dataclass
+class TrainConfig:
+    \"\"\"Training settings.\"\"\"
+    lr: float = field(default=3e-4, metadata={"help": "Peak learning rate."})
+```
+""")
+DG106 = register("DG106", "documented-order",
+                 "Documented parameters are in another order than the signature.", """
+## What it does
+Reports a docstring whose parameters appear in a different order than in the signature.
+
+## Why is this bad?
+Readers map the docs onto positional calls; an order that differs from the code invites
+swapped arguments.
+
+## Example
+```python
+def forward(self, x, mask=None):
+    \"\"\"Args:
+        mask: Attention mask.
+        x: Input.
+    \"\"\"
+```
+
+## Use instead
+Document `x` before `mask`.
+""")
+DG107 = register("DG107", "missing-class-docstring",
+                 "A public model or config class has no docstring.", """
+## What it does
+Reports a public class that is a model (a `torch.nn.Module` or known model base, also through
+loaded base classes) or a config class, without a docstring.
+
+## Why is this bad?
+Models and their configs are what a model package is for; without a docstring, API pages and
+model cards have nothing to say about them.
+
+## Example
+```python
+class Encoder(nn.Module):
+    def __init__(self, hidden: int = 64): ...
+```
+
+## Use instead
+```python
+class Encoder(nn.Module):
+    \"\"\"Transformer encoder over token embeddings.\"\"\"
+```
+""")
+
+CLOSE_MATCH = 0.6
+TYPO_MATCH = 0.8  # with an unresolved **kwargs, only report near-certain renames
+
+
+def _did_you_mean(name: str, candidates: list[str], cutoff: float) -> str | None:
+    matches = difflib.get_close_matches(name, candidates, n=1, cutoff=cutoff)
+    return matches[0] if matches else None
+
+
+def _is_test_module(obj: ObjectFacts) -> bool:
+    return any(p in ("test", "tests") or p.startswith("test_") for p in obj.module.split("."))
+
+
+def _documented_against(obj: ObjectFacts) -> Signature | None:
+    """The signature a docstring's parameters section describes."""
+    if obj.kind == "class":
+        return obj.signature("__init__")
+    return obj.signatures[0] if obj.signatures else None
+
+
+def _accepted_names(signature: Signature) -> list[str]:
+    return [p.name for p in signature.params if p.name not in ("self", "cls")]
+
+
+def check_object(obj: ObjectFacts, facts: Facts) -> list[Finding]:
+    """Every DG1xx finding of one object."""
+    findings: list[Finding] = []
+    if obj.kind == "class" and obj.docstring is None:
+        if (obj.is_model or obj.is_config) and obj.is_public and not _is_test_module(obj):
+            kind = "model" if obj.is_model else "config"
+            findings.append(Finding("DG107", f"public {kind} class `{obj.name}` has no docstring",
+                                    obj.file, obj.line, obj.path))
+        return findings
+    doc = obj.docstring
+    if doc is None:
+        return findings
+    signature = _documented_against(obj)
+    if signature is not None and doc.documents_params:
+        findings += _check_params(obj, doc, signature, facts)
+    if obj.is_config:
+        findings += _check_config_fields(obj, doc, facts)
+    return findings
+
+
+def _check_params(
+    obj: ObjectFacts, doc: Docstring, signature: Signature, facts: Facts
+) -> list[Finding]:
+    out: list[Finding] = []
+    accepted = _accepted_names(signature)
+    by_name = {p.name: p for p in signature.params}
+    open_kwargs = signature.accepts_any_keyword
+    for documented in doc.params:
+        name = documented.name
+        param = by_name.get(name)
+        if param is None:
+            if not name.isidentifier():
+                continue
+            guess = _did_you_mean(name, accepted, TYPO_MATCH if open_kwargs else CLOSE_MATCH)
+            if open_kwargs and guess is None:
+                continue  # may well be read from **kwargs
+            hint = f"; did you mean `{guess}`?" if guess else ""
+            out.append(Finding(
+                "DG101", f"documented parameter `{name}` is not in the signature of "
+                f"`{_where(obj, signature)}`{hint}", obj.file, documented.line or doc.line,
+                obj.path, name))
+            continue
+        out += _check_default_and_type(obj, doc, documented, param)
+    out += _check_undocumented(obj, doc, signature, facts)
+    out += _check_order(obj, doc, signature)
+    return out
+
+
+def _where(obj: ObjectFacts, signature: Signature) -> str:
+    return f"{obj.name}.{signature.name}" if obj.kind == "class" else obj.name
+
+
+def _check_default_and_type(
+    obj: ObjectFacts, doc: Docstring, documented: DocParam, param: Param
+) -> list[Finding]:
+    out: list[Finding] = []
+    line = documented.line or doc.line
+    if documented.default is not None and param.default is not None and param.default != "None":
+        if same_value(documented.default, param.default) is False:
+            out.append(Finding(
+                "DG103", f"documented default of `{param.name}` is `{documented.default}`, "
+                f"the code's is `{param.default}`", obj.file, line, obj.path, param.name))
+    if documented.annotation and param.annotation and types_contradict(
+        documented.annotation, param.annotation
+    ):
+        out.append(Finding(
+            "DG104", f"documented type of `{param.name}` is `{documented.annotation}`, "
+            f"the annotation says `{normalise_type(param.annotation)}`",
+            obj.file, line, obj.path, param.name))
+    return out
+
+
+def _documented_elsewhere(obj: ObjectFacts, facts: Facts) -> set[str]:
+    """Names documented by the class's `__init__` docstring or by field help texts."""
+    names: set[str] = set()
+    init = facts.get(f"{obj.path}.__init__") if obj.kind == "class" else None
+    if init is not None and init.docstring is not None:
+        names.update(p.name for p in init.docstring.params)
+    if obj.kind == "class" and obj.docstring is not None:
+        names.update(p.name for p in obj.docstring.attributes)
+    names.update(f.name for f in obj.fields if f.description)
+    return names
+
+
+def _check_undocumented(
+    obj: ObjectFacts, doc: Docstring, signature: Signature, facts: Facts
+) -> list[Finding]:
+    documented = {p.name for p in doc.params} | _documented_elsewhere(obj, facts)
+    if obj.kind == "method" and obj.name == "__init__":
+        parent = facts.get(obj.module)
+        if parent is not None and parent.docstring is not None:
+            documented |= {p.name for p in parent.docstring.params}
+    missing = [
+        p.name for p in signature.own_params
+        if not p.is_variadic and not p.name.startswith("_") and p.name not in documented
+    ]
+    return [
+        Finding("DG102", f"parameter `{name}` of `{_where(obj, signature)}` is not documented",
+                obj.file, obj.line, obj.path, name)
+        for name in missing
+    ]
+
+
+def _check_order(obj: ObjectFacts, doc: Docstring, signature: Signature) -> list[Finding]:
+    order = {p.name: i for i, p in enumerate(signature.params)}
+    documented = [p for p in doc.params if p.name in order
+                  and signature.param(p.name).forwarded_from is None]  # type: ignore[union-attr]
+    for before, after in zip(documented, documented[1:]):
+        if order[after.name] < order[before.name]:
+            expected = ", ".join(p.name for p in sorted(documented, key=lambda p: order[p.name]))
+            return [Finding(
+                "DG106", f"`{after.name}` is documented after `{before.name}`; the signature "
+                f"order is {expected}", obj.file, after.line or doc.line, obj.path,
+                f"{before.name}<{after.name}")]
+    return []
+
+
+def _check_config_fields(obj: ObjectFacts, doc: Docstring, facts: Facts) -> list[Finding]:
+    out: list[Finding] = []
+    entries = {p.name: p for p in (*doc.params, *doc.attributes)}
+    init = facts.get(f"{obj.path}.__init__")
+    if init is not None and init.docstring is not None:
+        entries.update({p.name: p for p in init.docstring.params if p.name not in entries})
+    for field in obj.fields:
+        if field.inherited_from or field.name.startswith("_"):
+            continue
+        entry = entries.get(field.name)
+        if entry is None and not field.description:
+            out.append(Finding("DG105", f"config field `{field.name}` of `{obj.name}` has no "
+                               "description", obj.file, field.line or obj.line, obj.path,
+                               field.name))
+            continue
+        in_help = documented_default(field.description, None) if field.description else None
+        if entry is not None and entry.default and in_help and (
+            same_value(entry.default, in_help) is False
+        ):
+            out.append(Finding(
+                "DG105", f"config field `{field.name}`: the docstring says default "
+                f"`{entry.default}`, its help says `{in_help}`", obj.file,
+                field.line or obj.line, obj.path, field.name))
+        elif in_help and field.default not in (None, "None") and (
+            same_value(in_help, field.default) is False  # type: ignore[arg-type]
+        ):
+            out.append(Finding(
+                "DG103", f"the help of `{field.name}` says default `{in_help}`, the code's is "
+                f"`{field.default}`", obj.file, field.line or obj.line, obj.path, field.name))
+        if (entry is not None and not doc.documents_params and entry.default is not None
+                and field.default is not None and field.default != "None"
+                and same_value(entry.default, field.default) is False):
+            # Attributes sections are not checked against __init__ above; check them here.
+            out.append(Finding(
+                "DG103", f"documented default of `{field.name}` is `{entry.default}`, "
+                f"the code's is `{field.default}`", obj.file, entry.line or doc.line,
+                obj.path, field.name))
+    return out

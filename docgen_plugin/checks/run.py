@@ -1,0 +1,48 @@
+"""`run_checks`: facts -> filtered, sorted findings. The one entry point of `docgen check`."""
+
+from __future__ import annotations
+
+import fnmatch
+
+from docgen_plugin.checks import diagnostics as _diagnostics  # noqa: F401  (registers DG0xx)
+from docgen_plugin.checks.diagnostics import diagnostic_findings
+from docgen_plugin.checks.docstring_rules import check_object
+from docgen_plugin.checks.finding import Finding
+from docgen_plugin.checks.rules import RULES, matches
+from docgen_plugin.errors import SettingsError
+from docgen_plugin.facts.model import Facts
+from docgen_plugin.settings import Settings
+
+
+def validate_codes(settings: Settings) -> None:
+    """Unknown codes in select/ignore are errors (a typo would silently disable a rule)."""
+    patterns = [*settings.select, *settings.ignore, *(c for cs in settings.per_file_ignores.values()
+                                                        for c in cs)]
+    for pattern in patterns:
+        if pattern != "ALL" and not any(code.startswith(pattern) for code in RULES):
+            raise SettingsError(f"unknown rule code `{pattern}`; `docgen rule` lists them")
+
+
+def _wanted(finding: Finding, settings: Settings) -> bool:
+    if settings.select and not matches(finding.code, settings.select):
+        return False
+    if matches(finding.code, settings.ignore):
+        return False
+    return not any(
+        fnmatch.fnmatch(finding.file, glob) and matches(finding.code, codes)
+        for glob, codes in settings.per_file_ignores.items()
+    )
+
+
+def run_checks(facts: Facts, settings: Settings, extra: list[Finding] | None = None) -> list[Finding]:
+    """All findings for the loaded facts (plus page findings), after every filter."""
+    validate_codes(settings)
+    suppressed = {o.path: o.suppressed for o in facts.objects if o.suppressed}
+    findings = diagnostic_findings(facts.diagnostics) + list(extra or [])
+    for obj in facts.objects:
+        for finding in check_object(obj, facts):
+            codes = suppressed.get(obj.path, ())
+            if "*" in codes or finding.code in codes:
+                continue
+            findings.append(finding)
+    return sorted((f for f in findings if _wanted(f, settings)), key=Finding.sort_key)

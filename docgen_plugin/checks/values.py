@@ -1,0 +1,145 @@
+"""Comparing values and types as docs write them with values and types as code writes them.
+
+Both sides are normalised first, and a comparison that cannot be decided says so (None):
+a rule reports only contradictions it is sure of, since noise is what gets linters disabled.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from typing import Any
+
+_UNKNOWN = object()
+
+
+def literal(text: str | None, bare_words_are_strings: bool = False) -> Any:
+    """The Python value a default is written as, or _UNKNOWN for expressions/prose."""
+    if text is None:
+        return _UNKNOWN
+    text = text.strip().strip("`").strip()
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        pass
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered in ("none", "null"):
+        return None
+    if bare_words_are_strings and re.fullmatch(r"[A-Za-z_][\w-]*", text):
+        return text
+    return _UNKNOWN
+
+
+def same_value(documented: str, code: str) -> bool | None:
+    """True/False when both sides are literals, None when that cannot be decided."""
+    code_value = literal(code)
+    doc_value = literal(documented, bare_words_are_strings=isinstance(code_value, str))
+    if code_value is _UNKNOWN or doc_value is _UNKNOWN:
+        if code_value is _UNKNOWN and doc_value is _UNKNOWN:
+            return None if _squash(documented) != _squash(code) else True
+        return None
+    return _equal(doc_value, code_value)
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=0.0) or a == b
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text.strip().strip("`"))
+
+
+# --- types ------------------------------------------------------------------------------------
+
+# Types grouped so that members of a group never contradict each other (int where float is
+# annotated is fine; list vs tuple is a sloppiness, not a lie).
+_GROUPS = {
+    "int": "number", "float": "number", "complex": "number", "bool": "number",
+    "number": "number", "integer": "number", "double": "number",
+    "str": "str", "string": "str",
+    "bytes": "bytes",
+    "list": "sequence", "tuple": "sequence", "sequence": "sequence",
+    "dict": "mapping", "mapping": "mapping", "ordereddict": "mapping",
+    "set": "set", "frozenset": "set",
+    "tensor": "tensor", "floattensor": "tensor", "longtensor": "tensor", "booltensor": "tensor",
+    "inttensor": "tensor", "halftensor": "tensor", "doubletensor": "tensor",
+    "bytetensor": "tensor",
+    "none": "none", "nonetype": "none",
+}
+_ALIASES = {"optional": None, "union": None}
+_ROLE = re.compile(r":\w+:`~?([^`]+)`")
+
+
+def _alternatives(text: str) -> list[str] | None:
+    """Top-level alternatives of a type as written in code or docs; None when unreadable."""
+    text = _ROLE.sub(r"\1", text).replace("`", "").replace("~", "").strip()
+    text = re.sub(r"\s+of\s+.*$", "", text)  # "list of int", "Tensor of shape (b, s)"
+    text = re.sub(r"\s*\(.*\)\s*$", "", text)  # trailing "(batch, seq)"
+    try:
+        node = ast.parse(text.replace(" or ", " | "), mode="eval").body
+    except SyntaxError:
+        return None
+    out: list[str] = []
+
+    def visit(n: ast.expr) -> bool:
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.BitOr):
+            return visit(n.left) and visit(n.right)
+        if isinstance(n, ast.Subscript):
+            head = _name(n.value)
+            if head is not None and head.lower() in ("optional", "union"):
+                inner = n.slice.elts if isinstance(n.slice, ast.Tuple) else [n.slice]
+                if head.lower() == "optional":
+                    out.append("none")
+                return all(visit(e) for e in inner)
+            return visit(n.value)
+        if isinstance(n, ast.Constant) and n.value is None:
+            out.append("none")
+            return True
+        name = _name(n)
+        if name is None:
+            return False
+        out.append(name.lower())
+        return True
+
+    return out if visit(node) else None
+
+
+def _name(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+def types_contradict(documented: str, annotation: str) -> bool:
+    """True only when every side is a plain known type and no documented one fits the code."""
+    doc = _alternatives(documented)
+    code = _alternatives(annotation)
+    if not doc or not code:
+        return False
+    if any(t not in _GROUPS for t in doc + code):
+        return False
+    doc_groups = {_GROUPS[t] for t in doc} - {"none"}
+    code_groups = {_GROUPS[t] for t in code} - {"none"}
+    if not doc_groups or not code_groups:
+        return False  # None-ness alone is often left out of one side
+    return not (doc_groups & code_groups)
+
+
+def normalise_type(text: str) -> str:
+    """A short spelling for messages: `Optional[int]` -> `int | None`."""
+    alternatives = _alternatives(text)
+    if not alternatives:
+        return text
+    seen = dict.fromkeys(a for a in alternatives if a != "none")
+    return " | ".join([*seen, *(["None"] if "none" in alternatives else [])])

@@ -1,0 +1,82 @@
+"""The `docgen` command: argument parsing only; every command body lives with its feature.
+
+Exit codes: 0 clean, 1 findings, 2 usage or input error (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from docgen_plugin import __version__
+from docgen_plugin.errors import DocgenError
+
+logger = logging.getLogger("docgen_plugin")
+
+
+def _codes(text: str) -> tuple[str, ...]:
+    return tuple(c.strip() for c in text.split(",") if c.strip())
+
+
+def _add_check(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("check", help="Report docs that no longer match the code.")
+    p.add_argument("paths", nargs="*", help="Packages, folders, files or importable names "
+                   "(default: `packages` from [tool.docgen], else the current folder).")
+    p.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text")
+    p.add_argument("--select", type=_codes, help="Comma-separated codes or prefixes to report.")
+    p.add_argument("--ignore", type=_codes, help="Comma-separated codes or prefixes to skip.")
+    p.add_argument("--docstring-style", choices=("auto", "google", "numpy", "sphinx"))
+    p.add_argument("--exclude", type=_codes, help="Comma-separated globs of files not to read.")
+    p.add_argument("--baseline", type=Path, help="Write FILE when missing; else report only "
+                   "findings not in it.")
+    p.add_argument("--update-baseline", action="store_true", help="Rewrite the baseline file.")
+    p.add_argument("--no-cache", action="store_true", help="Neither read nor write the cache.")
+    p.add_argument("--output", "-o", type=Path, help="Write the report to a file.")
+
+
+def _add_rule(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("rule", help="Explain a rule (or list them all).")
+    p.add_argument("code", nargs="?", help="A rule code such as DG101.")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="docgen", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"docgen {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="Log what docgen does.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_check(sub)
+    _add_rule(sub)
+    return parser
+
+
+def main(args: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    options = parser.parse_args(args)
+    logging.basicConfig(level=logging.INFO if options.verbose else logging.WARNING,
+                        format="%(levelname)s: %(message)s")
+    try:
+        if options.command == "check":
+            from docgen_plugin.checks.command import run_check
+
+            return run_check(options)
+        if options.command == "rule":
+            from docgen_plugin.checks.command import run_rule
+
+            return run_rule(options)
+    except DocgenError as error:
+        print(f"docgen: error: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `docgen rule | head`
+        return 0
+    except KeyboardInterrupt:
+        print("docgen: interrupted", file=sys.stderr)
+        return 130
+    parser.error(f"unknown command {options.command}")
+    return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""Which files to read: Python modules with their dotted names, and config files.
+
+A path may be a package folder, a folder holding packages (`src/`, `examples/`), a single
+module, or an importable name (found with `importlib.util.find_spec`, never imported).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+
+from docgen_plugin.errors import SourceError
+
+CONFIG_SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml"}
+_SKIP_DIRS = {"__pycache__", "node_modules", "site", "_build", "build", "dist"}
+_SKIP_CONFIG_NAMES = {"pyproject.toml", "package.json", "package-lock.json", "mkdocs.yml",
+                      "mkdocs.yaml", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml"}
+MAX_CONFIG_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    module: str  # dotted module name ("pkg.sub.mod"; "pkg.sub" for an __init__.py)
+    display: str  # the path as findings show it
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _module_name(path: Path) -> str:
+    """Dotted name: walk up through folders that are packages (hold an __init__.py)."""
+    parts = [] if path.name == "__init__.py" else [path.stem]
+    folder = path.parent
+    while (folder / "__init__.py").is_file():
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    return ".".join(parts) or path.parent.name
+
+
+def _excluded(path: Path, root: Path, exclude: tuple[str, ...]) -> bool:
+    rel = _display(path, root)
+    return any(fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(path.name, pattern)
+               for pattern in exclude)
+
+
+def resolve_target(target: str, root: Path) -> Path:
+    """A path as given, else the folder of an importable package/module of that name."""
+    path = Path(target)
+    if not path.is_absolute():
+        path = root / path if (root / path).exists() else path
+    if path.exists():
+        return path
+    if target.replace(".", "").replace("_", "").isalnum():
+        top = target.split(".")[0]
+        try:
+            spec = importlib.util.find_spec(top)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is not None and spec.origin not in (None, "built-in", "frozen"):
+            base = Path(spec.origin)
+            base = base.parent if base.name == "__init__.py" else base
+            rest = target.split(".")[1:]
+            candidate = base.joinpath(*rest)
+            for option in (candidate, candidate.with_suffix(".py")):
+                if option.exists():
+                    return option
+    raise SourceError(f"{target}: no such file, folder or importable package; check the path",
+                      target)
+
+
+def _walk(folder: Path) -> list[Path]:
+    files: list[Path] = []
+    for child in sorted(folder.iterdir()):
+        if child.name.startswith(".") or child.name in _SKIP_DIRS or child.name.endswith(".egg-info"):
+            continue
+        if child.is_dir() and not child.is_symlink():
+            files.extend(_walk(child))
+        elif child.is_file():
+            files.append(child)
+    return files
+
+
+def discover(
+    targets: tuple[str, ...] | list[str], root: Path, exclude: tuple[str, ...] = ()
+) -> tuple[list[SourceFile], list[SourceFile]]:
+    """Python sources and config files under the targets, each once, in a stable order."""
+    python: dict[Path, SourceFile] = {}
+    configs: dict[Path, SourceFile] = {}
+    for target in targets:
+        path = resolve_target(target, root)
+        files = _walk(path) if path.is_dir() else [path]
+        for file in files:
+            if _excluded(file, root, exclude):
+                continue
+            key = file.resolve()
+            if file.suffix == ".py":
+                python.setdefault(key, SourceFile(file, _module_name(file), _display(file, root)))
+            elif (
+                file.suffix in CONFIG_SUFFIXES
+                and file.name not in _SKIP_CONFIG_NAMES
+                and file.stat().st_size <= MAX_CONFIG_BYTES
+            ):
+                configs.setdefault(key, SourceFile(file, "", _display(file, root)))
+    return list(python.values()), list(configs.values())

@@ -1,0 +1,166 @@
+"""Docstrings through griffe's parsers: style detection, documented defaults, malformed input.
+
+griffe fills a parameter's type and default from the signature when it knows the parent; we
+parse without a parent so every value here is what the docstring itself says.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import griffe
+
+from docgen_plugin.facts.model import Diagnostic, DocParam, DocSection, Docstring
+
+_GRIFFE_LOGGER = logging.getLogger("griffe")
+# griffe's warnings that mean "this docstring is malformed" (not merely incomplete).
+_MALFORMED = re.compile(
+    r"Failed to (get|parse)|Confusing indentation|Could not parse line|Possible \w+ skipped"
+    r"|Duplicate parameter"
+)
+_WARNING_LINE = re.compile(r"^[^:]*:(\d+): (.*)$", re.S)
+
+_VALUE = r"(`[^`]+`|'[^']*'|\"[^\"]*\"|\(\)|\[\]|\{\}|[-+\w.]+(?:\([^)]*\))?)"
+# "Defaults to 0.1", "Default: 0.1", "default=0.1", "default 0.1", "(default: `None`)".
+_DEFAULT_IN_TEXT = re.compile(
+    r"\bdefaults?\s*(?:to|is|[:=])\s*" + _VALUE + r"|\(default\s*[:=]?\s*" + _VALUE + r"\)",
+    re.I,
+)
+# In a type field: "float, default=0.1", "int, optional, default 3", "bool, default: True".
+_DEFAULT_IN_TYPE = re.compile(r"(?:^|,)\s*default\s*[:= ]\s*" + _VALUE, re.I)
+_OPTIONAL_IN_TYPE = re.compile(r",?\s*\boptional\b", re.I)
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _griffe_warnings() -> Iterator[list[str]]:
+    """Collect griffe's parse warnings instead of letting them reach the user's log."""
+    handler = _Collect()
+    propagate = _GRIFFE_LOGGER.propagate
+    _GRIFFE_LOGGER.addHandler(handler)
+    _GRIFFE_LOGGER.propagate = False
+    try:
+        yield handler.messages
+    finally:
+        _GRIFFE_LOGGER.removeHandler(handler)
+        _GRIFFE_LOGGER.propagate = propagate
+
+
+def strip_value(text: str) -> str:
+    """A documented value without its Markdown/RST quoting and trailing punctuation."""
+    text = text.strip()
+    while len(text) > 1 and text[0] == text[-1] == "`":
+        text = text[1:-1].strip()
+    return text.rstrip(".,;")
+
+
+def documented_default(description: str, annotation: str | None) -> str | None:
+    """The default a docstring states for a parameter, in any common spelling, else None."""
+    if annotation:
+        match = _DEFAULT_IN_TYPE.search(annotation)
+        if match:
+            return strip_value(match.group(1))
+    match = _DEFAULT_IN_TEXT.search(description)
+    if match:
+        value = match.group(1) or match.group(2)
+        # "defaults to the value of `x`" / "default is to ..." are prose, not a value.
+        if value.lower() in ("the", "a", "an", "to", "is", "value", "none.") and not value.startswith("`"):
+            return None if value.lower() != "none." else "None"
+        return strip_value(value)
+    return None
+
+
+def clean_annotation(annotation: str | None) -> str | None:
+    """The documented type without "optional" and "default ..." (they are not types)."""
+    if not annotation:
+        return None
+    text = _DEFAULT_IN_TYPE.sub("", annotation)
+    text = _OPTIONAL_IN_TYPE.sub("", text).strip(" ,")
+    return text or None
+
+
+def parse_docstring(
+    text: str, line: int, end_line: int, style: str, file: str
+) -> tuple[Docstring, list[Diagnostic]]:
+    """Parse one docstring; malformed parts become DG003 diagnostics, never exceptions."""
+    doc = griffe.Docstring(text, lineno=line, endlineno=end_line)
+    if style == "auto":
+        detected, _ = griffe.infer_docstring_style(doc)
+        parser = detected or griffe.Parser.google
+    else:
+        parser = griffe.Parser(style)
+    with _griffe_warnings() as warnings:
+        try:
+            sections = griffe.parse(doc, parser, warn_unknown_params=False, warn_missing_types=False)
+        except Exception as error:  # griffe bug on odd input: report it, keep the raw text
+            return (
+                Docstring(text=text, style=parser.value, line=line, end_line=end_line),
+                [Diagnostic("DG003", f"docstring could not be parsed: {error}", file, line)],
+            )
+    diagnostics = []
+    for message in warnings:
+        match = _WARNING_LINE.match(message)
+        where, what = (int(match.group(1)), match.group(2)) if match else (line, message)
+        if _MALFORMED.search(what):
+            diagnostics.append(Diagnostic("DG003", f"malformed {parser.value} docstring: {what}",
+                                          file, where))
+    return _from_sections(text, parser.value, line, end_line, sections), diagnostics
+
+
+def _from_sections(
+    text: str, style: str, line: int, end_line: int, sections: list[griffe.DocstringSection]
+) -> Docstring:
+    params: list[DocParam] = []
+    attributes: list[DocParam] = []
+    out: list[DocSection] = []
+    documents_params = False
+    for section in sections:
+        kind = section.kind.value
+        if kind in ("parameters", "other parameters", "attributes"):
+            items = [_doc_param(item) for item in section.value]
+            if kind == "attributes":
+                attributes.extend(items)
+            else:
+                documents_params = True
+                params.extend(items)
+            body = "\n".join(f"{p.name}: {p.description}" for p in items)
+        elif isinstance(section.value, str):
+            body = section.value
+        elif isinstance(section.value, list):
+            body = "\n".join(
+                getattr(item, "description", "") or str(item) for item in section.value
+            )
+        else:
+            body = getattr(section.value, "description", "") or ""
+        out.append(DocSection(kind=kind, title=section.title, text=body))
+    return Docstring(
+        text=text, style=style, line=line, end_line=end_line, params=tuple(params),
+        attributes=tuple(attributes), sections=tuple(out), documents_params=documents_params,
+    )
+
+
+def _doc_param(item: griffe.DocstringParameter | griffe.DocstringAttribute) -> DocParam:
+    annotation = str(item.annotation) if item.annotation is not None else None
+    description = item.description or ""
+    default = getattr(item, "default", None)
+    stated = documented_default(description, annotation)
+    if stated is None and default is not None:  # numpy parser reads `x : int, default=1`
+        stated = strip_value(str(default))
+    return DocParam(
+        name=item.name.lstrip("*"),
+        annotation=clean_annotation(annotation),
+        description=description,
+        default=stated,
+        line=0,
+    )

@@ -1,0 +1,347 @@
+"""One source file -> ModuleFacts, statically, with griffe. User code is never imported.
+
+Runs in worker processes, so everything in and out is plain data. Unreadable input becomes a
+DG0xx diagnostic and the rest of the file (and of the tree) is still read.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import griffe
+
+from docgen_plugin.facts.docstrings import parse_docstring
+from docgen_plugin.facts.model import (
+    ConfigField,
+    Diagnostic,
+    Docstring,
+    ModuleFacts,
+    ObjectFacts,
+    Param,
+    Signature,
+)
+
+SIGNATURE_METHODS = ("__init__", "forward", "__call__")
+_KINDS = {
+    "positional-only": "positional-only",
+    "positional or keyword": "positional-or-keyword",
+    "variadic positional": "var-positional",
+    "keyword-only": "keyword-only",
+    "variadic keyword": "var-keyword",
+}
+_DATACLASS_DECORATORS = {"dataclasses.dataclass", "pydantic.dataclasses.dataclass",
+                         "flax.struct.dataclass", "chex.dataclass"}
+_ATTRS_DECORATORS = {"attr.s", "attr.attrs", "attr.define", "attr.frozen", "attr.mutable",
+                     "attrs.define", "attrs.frozen", "attrs.mutable"}
+_SUPPRESS = re.compile(r"#\s*docgen:\s*ignore(?:\[([\w\s,]+)\])?")
+_FIELD_CALLS = {"field", "Field", "ib", "attrib"}
+
+
+def read_source(path: Path, display: str) -> tuple[str | None, list[Diagnostic]]:
+    """The file's text, or a DG002 diagnostic naming the bad byte's line."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        return None, [Diagnostic(
+            "DG002",
+            f"not valid UTF-8 (byte 0x{data[error.start]:02x}); save the file as UTF-8",
+            display, line,
+        )]
+
+
+def extract_module(path: Path, module: str, display: str, style: str = "auto") -> ModuleFacts:
+    """Facts of every class, function and method defined in one file."""
+    code, diagnostics = read_source(path, display)
+    if code is None:
+        return ModuleFacts(module, display, diagnostics=tuple(diagnostics))
+    try:
+        tree = ast.parse(code, filename=display)
+    except SyntaxError as error:
+        message = f"syntax error: {error.msg}; fix the code (the rest of the tree is still checked)"
+        return ModuleFacts(module, display, diagnostics=(
+            Diagnostic("DG001", message, display, error.lineno or 1),
+        ))
+    try:
+        griffe_module = griffe.visit(module.split(".")[-1], path, code, parent=_parents(module, path))
+    except Exception as error:  # griffe fails on rare valid code: report, do not crash
+        return ModuleFacts(module, display, diagnostics=(
+            Diagnostic("DG001", f"griffe could not read this module: {error}", display, 1),
+        ))
+    reader = _Reader(display, style, code, _ast_index(tree))
+    for member in griffe_module.members.values():
+        reader.visit(member)
+    return ModuleFacts(module, display, tuple(reader.objects), tuple(reader.diagnostics))
+
+
+def _parents(module: str, path: Path) -> griffe.Module | None:
+    """Empty parent modules, so griffe resolves relative imports to full canonical paths."""
+    parts = module.split(".")[:-1]
+    folder = path.parent if path.name != "__init__.py" else path.parent.parent
+    parent = None
+    for depth, name in enumerate(parts):
+        init = folder.parents[len(parts) - depth - 2] if len(parts) - depth - 2 >= 0 else folder
+        parent = griffe.Module(name, filepath=init / "__init__.py", parent=parent)
+    return parent
+
+
+def _ast_index(tree: ast.Module) -> dict[str, ast.AST]:
+    """Qualified name inside the module -> its ast node (to look into function bodies)."""
+    index: dict[str, ast.AST] = {}
+
+    def walk(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                name = prefix + child.name
+                index[name] = child
+                if isinstance(child, ast.ClassDef):
+                    walk(child, name + ".")
+
+    walk(tree, "")
+    return index
+
+
+class _Reader:
+    """Turns griffe objects of one module into ObjectFacts."""
+
+    def __init__(self, file: str, style: str, code: str, nodes: dict[str, ast.AST]) -> None:
+        self.file = file
+        self.style = style
+        self.code = code
+        self.lines = code.splitlines()
+        self.nodes = nodes
+        self.objects: list[ObjectFacts] = []
+        self.diagnostics: list[Diagnostic] = []
+
+    def visit(self, obj: griffe.Object | griffe.Alias) -> None:
+        if obj.is_alias:
+            return
+        if isinstance(obj, griffe.Class):
+            self.objects.append(self.read_class(obj))
+            for member in obj.members.values():
+                if isinstance(member, (griffe.Class, griffe.Function)) and not member.is_alias:
+                    self.visit(member)
+        elif isinstance(obj, griffe.Function) and not obj.has_labels("property"):
+            if any(d.callable_path in ("typing.overload", "overload") for d in obj.decorators):
+                return
+            # Methods matter only with a docstring to check; the class carries the signatures.
+            if obj.docstring is None and (isinstance(obj.parent, griffe.Class) or not obj.is_public):
+                return
+            self.objects.append(self.read_function(obj))
+
+    # --- shared pieces --------------------------------------------------------------------
+
+    def definition_line(self, obj: griffe.Object) -> int:
+        """The `def`/`class` line (griffe's lineno is the first decorator's)."""
+        line = obj.lineno or 1
+        for number in range(line, min(line + 50, len(self.lines)) + 1):
+            if self.lines[number - 1].lstrip().startswith(("def ", "async def ", "class ")):
+                return number
+        return line
+
+    def suppressed(self, first: int, last: int) -> tuple[str, ...]:
+        codes: set[str] = set()
+        for number in range(first, min(last, len(self.lines)) + 1):
+            match = _SUPPRESS.search(self.lines[number - 1])
+            if match:
+                named = match.group(1)
+                codes.update(c.strip() for c in named.split(",") if c.strip()) if named else codes.add("*")
+        return tuple(sorted(codes))
+
+    def docstring(self, obj: griffe.Object) -> Docstring | None:
+        if obj.docstring is None:
+            return None
+        raw = obj.docstring
+        line, end = raw.lineno or obj.lineno or 1, raw.endlineno or raw.lineno or 1
+        parsed, diagnostics = parse_docstring(raw.value, line, end, self.style, self.file)
+        self.diagnostics.extend(diagnostics)
+        return self.locate_params(parsed)
+
+    def locate_params(self, doc: Docstring) -> Docstring:
+        """Give each documented parameter the source line where the docstring names it."""
+        from dataclasses import replace
+
+        def line_of(name: str) -> int:
+            pattern = re.compile(rf"^\s*(?::\w+\s+(?:[^:]*\s)?)?\**{re.escape(name)}\b")
+            for number in range(doc.line, min(doc.end_line, len(self.lines)) + 1):
+                if pattern.search(self.lines[number - 1]):
+                    return number
+            return doc.line
+
+        return replace(
+            doc,
+            params=tuple(replace(p, line=line_of(p.name)) for p in doc.params),
+            attributes=tuple(replace(p, line=line_of(p.name)) for p in doc.attributes),
+        )
+
+    def node(self, obj: griffe.Object) -> ast.AST | None:
+        return self.nodes.get(obj.path[len(obj.module.path) + 1:])
+
+    def source_defaults(self, function: griffe.Function) -> dict[str, str]:
+        """Defaults as the source spells them (`1e-5`, not griffe's `1e-05`)."""
+        node = self.node(function)
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return {}
+        args = node.args
+        positional = [*args.posonlyargs, *args.args]
+        pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+        pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+        return {
+            arg.arg: ast.get_source_segment(self.code, default) or ast.unparse(default)
+            for arg, default in pairs
+        }
+
+    def signature(self, function: griffe.Function) -> Signature:
+        defaults = self.source_defaults(function)
+        params = []
+        for p in function.parameters:
+            kind = _KINDS.get(p.kind.value if p.kind else "", "positional-or-keyword")
+            default = None
+            if p.default is not None and kind not in ("var-positional", "var-keyword"):
+                default = defaults.get(p.name, str(p.default))
+            params.append(Param(
+                name=p.name,
+                kind=kind,  # type: ignore[arg-type]
+                annotation=str(p.annotation) if p.annotation is not None else None,
+                default=" ".join(default.split()) if default is not None else None,
+            ))
+        returns = str(function.returns) if function.returns is not None else None
+        return Signature(function.name, tuple(params), returns, self.definition_line(function))
+
+    # --- classes and functions -----------------------------------------------------------
+
+    def read_class(self, cls: griffe.Class) -> ObjectFacts:
+        line = self.definition_line(cls)
+        doc = self.docstring(cls)
+        signatures = tuple(
+            self.signature(member)
+            for name in SIGNATURE_METHODS
+            if isinstance(member := cls.members.get(name), griffe.Function) and not member.is_alias
+        )
+        decorators = tuple(d.callable_path for d in cls.decorators)
+        if any(d in _DATACLASS_DECORATORS for d in decorators):
+            config_kind = "dataclass"
+        elif any(d in _ATTRS_DECORATORS for d in decorators):
+            config_kind = "attrs"
+        else:
+            config_kind = None  # pydantic, PretrainedConfig-style and inherited kinds: see link
+        return ObjectFacts(
+            path=cls.path,
+            kind="class",
+            file=self.file,
+            line=line,
+            end_line=cls.endlineno or line,
+            docstring=doc,
+            signatures=signatures,
+            bases=tuple(_base_path(b) for b in cls.bases),
+            decorators=decorators,
+            config_kind=config_kind,
+            fields=self.class_fields(cls),
+            suppressed=self.suppressed(cls.lineno or line, (doc.line - 1) if doc else line),
+            forwards_kwargs_to_base=self.forwards_kwargs(cls),
+        )
+
+    def read_function(self, function: griffe.Function) -> ObjectFacts:
+        line = self.definition_line(function)
+        doc = self.docstring(function)
+        return ObjectFacts(
+            path=function.path,
+            kind="method" if isinstance(function.parent, griffe.Class) else "function",
+            file=self.file,
+            line=line,
+            end_line=function.endlineno or line,
+            docstring=doc,
+            signatures=(self.signature(function),),
+            decorators=tuple(d.callable_path for d in function.decorators),
+            suppressed=self.suppressed(function.lineno or line, (doc.line - 1) if doc else line),
+        )
+
+    def class_fields(self, cls: griffe.Class) -> tuple[ConfigField, ...]:
+        """Annotated class attributes, with `field(...)`/`Field(...)` defaults and help text."""
+        out = []
+        for name, member in cls.members.items():
+            if member.is_alias or not isinstance(member, griffe.Attribute):
+                continue
+            if member.annotation is None or member.has_labels("property"):
+                continue
+            annotation = str(member.annotation)
+            if annotation.startswith(("ClassVar", "typing.ClassVar")):
+                continue
+            default, description, in_init = _field_value(member.value)
+            if not in_init:
+                continue
+            if member.docstring is not None and not description:
+                description = member.docstring.value
+            above = self.lines[member.lineno - 2].strip() if (member.lineno or 0) > 1 else ""
+            if not description and above.startswith("#:"):  # Sphinx autodoc's `#:` comments
+                description = above[2:].strip()
+            out.append(ConfigField(name, annotation, default, description, member.lineno or 0))
+        return tuple(out)
+
+    def forwards_kwargs(self, cls: griffe.Class) -> bool:
+        """Whether `__init__` passes its `**kwargs` on to a base class's `__init__`."""
+        init = cls.members.get("__init__")
+        node = self.node(init) if isinstance(init, griffe.Function) else None
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or node.args.kwarg is None:
+            return False
+        kwarg = node.args.kwarg.arg
+        for call in ast.walk(node):
+            if (
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Attribute)
+                and call.func.attr == "__init__"
+                and any(k.arg is None and isinstance(k.value, ast.Name) and k.value.id == kwarg
+                        for k in call.keywords)
+            ):
+                return True
+        return False
+
+
+def _base_path(base: object) -> str:
+    return str(getattr(base, "canonical_path", None) or base)
+
+
+def _field_value(value: object) -> tuple[str | None, str | None, bool]:
+    """(default, description, in __init__) of an attribute's value expression."""
+    if value is None:
+        return None, None, True
+    text = str(value)
+    try:
+        node = ast.parse(text, mode="eval").body
+    except SyntaxError:
+        return text, None, True
+    if not (isinstance(node, ast.Call) and _call_name(node.func) in _FIELD_CALLS):
+        return text, None, True
+    keywords = {k.arg: k.value for k in node.keywords if k.arg}
+    init = keywords.get("init")
+    in_init = not (isinstance(init, ast.Constant) and init.value is False)
+    default: str | None = None
+    if "default" in keywords:
+        default = ast.unparse(keywords["default"])
+    elif "default_factory" in keywords or "factory" in keywords:
+        factory = keywords.get("default_factory") or keywords["factory"]
+        default = f"{ast.unparse(factory)}()"
+    elif node.args and _call_name(node.func) == "Field":  # pydantic: Field(0.1, ...)
+        default = ast.unparse(node.args[0])
+    if default == "...":  # pydantic's "required"
+        default = None
+    description = None
+    for key in ("description", "help", "doc"):
+        if isinstance(keywords.get(key), ast.Constant):
+            description = str(keywords[key].value)  # type: ignore[union-attr]
+    metadata = keywords.get("metadata")
+    if isinstance(metadata, ast.Dict):
+        for key_node, value_node in zip(metadata.keys, metadata.values):
+            if (isinstance(key_node, ast.Constant) and key_node.value in ("help", "description", "doc")
+                    and isinstance(value_node, ast.Constant)):
+                description = str(value_node.value)
+    return default, description, in_init
+
+
+def _call_name(func: ast.expr) -> str:
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""

@@ -1,0 +1,62 @@
+"""`load_facts`: paths -> Facts, using the cache and both cores where that pays."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from docgen_plugin.facts.cache import FactsCache, content_hash
+from docgen_plugin.facts.config_files import read_config_files
+from docgen_plugin.facts.discover import SourceFile, discover
+from docgen_plugin.facts.extract import extract_module
+from docgen_plugin.facts.link import link
+from docgen_plugin.facts.model import Facts, ModuleFacts
+from docgen_plugin.settings import Settings
+
+# Below this many files to parse, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 40
+
+
+def _extract(job: tuple[str, str, str, str]) -> ModuleFacts:
+    path, module, display, style = job
+    return extract_module(Path(path), module, display, style)
+
+
+def load_facts(
+    paths: Sequence[str | Path], settings: Settings, use_cache: bool = True
+) -> Facts:
+    """Facts of every package and config file under `paths` (see `discover`)."""
+    targets = [str(p) for p in paths] or list(settings.packages) or ["."]
+    sources, config_sources = discover(targets, settings.root_path, settings.exclude)
+    cache = FactsCache(settings.cache_path if use_cache else None, settings.docstring_style)
+    modules: dict[str, ModuleFacts] = {}
+    todo: list[tuple[SourceFile, str]] = []
+    for source in sources:
+        digest = content_hash(source.path.read_bytes())
+        cached = cache.get(source.display, digest)
+        if cached is not None and cached.module == source.module:
+            modules[source.display] = cached
+        else:
+            todo.append((source, digest))
+    for (source, digest), facts in zip(todo, _extract_all(todo, settings.docstring_style)):
+        modules[source.display] = facts
+        cache.put(source.display, digest, facts)
+    cache.save(keep={s.display for s in sources})
+    linked = link([modules[s.display] for s in sources])
+    config_files, config_diagnostics = read_config_files(config_sources, linked, settings)
+    return Facts(
+        objects=linked.objects,
+        config_files=tuple(config_files),
+        diagnostics=(*linked.diagnostics, *config_diagnostics),
+    )
+
+
+def _extract_all(todo: list[tuple[SourceFile, str]], style: str) -> list[ModuleFacts]:
+    jobs = [(str(s.path), s.module, s.display, style) for s, _ in todo]
+    workers = min(os.cpu_count() or 1, 4)
+    if len(jobs) < PARALLEL_THRESHOLD or workers < 2:
+        return [_extract(job) for job in jobs]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(_extract, jobs, chunksize=max(1, len(jobs) // (workers * 4))))

@@ -1,0 +1,279 @@
+"""The facts docgen knows about code: frozen, JSON-serialisable, free of griffe types.
+
+Every feature reads these: checks compare them with written docs, prompts serialise them,
+the cache keys on their fingerprint. Values and annotations are kept as source text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from typing import Any, Literal, TypeVar, get_args, get_origin, get_type_hints
+
+ParamKind = Literal[
+    "positional-only", "positional-or-keyword", "var-positional", "keyword-only", "var-keyword"
+]
+ObjectKind = Literal["class", "function", "method", "module"]
+ConfigKind = Literal["dataclass", "pydantic", "pretrained", "attrs", "annotated"]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a signature."""
+
+    name: str
+    kind: ParamKind = "positional-or-keyword"
+    annotation: str | None = None
+    default: str | None = None  # source text; None means required
+    forwarded_from: str | None = None  # set when accepted through **kwargs of a base class
+
+    @property
+    def required(self) -> bool:
+        return self.default is None and self.kind not in ("var-positional", "var-keyword")
+
+    @property
+    def is_variadic(self) -> bool:
+        return self.kind in ("var-positional", "var-keyword")
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The signature of a function or of one method of a class (`__init__`, `forward`, ...)."""
+
+    name: str
+    params: tuple[Param, ...] = ()
+    returns: str | None = None
+    line: int = 0
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    @property
+    def own_params(self) -> tuple[Param, ...]:
+        """Parameters written in this signature, without `self`/`cls` and forwarded ones."""
+        return tuple(
+            p for p in self.params
+            if p.forwarded_from is None and not (p.name in ("self", "cls") and p is self.params[0])
+        )
+
+    @property
+    def accepts_any_keyword(self) -> bool:
+        return any(p.kind == "var-keyword" and p.forwarded_from is None for p in self.params)
+
+
+@dataclass(frozen=True)
+class DocParam:
+    """A parameter (or attribute) as a docstring documents it."""
+
+    name: str
+    annotation: str | None = None
+    description: str = ""
+    default: str | None = None  # the default the docstring states, as written
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class DocSection:
+    """A section of a parsed docstring (kind as griffe names it: text, parameters, examples...)."""
+
+    kind: str
+    title: str | None
+    text: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Docstring:
+    """A parsed docstring. `line`/`end_line` are absolute lines in the source file."""
+
+    text: str
+    style: str
+    line: int
+    end_line: int
+    params: tuple[DocParam, ...] = ()
+    attributes: tuple[DocParam, ...] = ()
+    sections: tuple[DocSection, ...] = ()
+    documents_params: bool = False  # has a parameters section at all
+
+    @property
+    def summary(self) -> str:
+        return self.text.strip().split("\n\n", 1)[0].strip()
+
+    def param(self, name: str) -> DocParam | None:
+        return next((p for p in self.params if p.name == name), None)
+
+
+@dataclass(frozen=True)
+class ConfigField:
+    """A field of a config class."""
+
+    name: str
+    annotation: str | None = None
+    default: str | None = None
+    description: str | None = None  # help= / description= / attribute docstring
+    line: int = 0
+    inherited_from: str | None = None
+
+
+@dataclass(frozen=True)
+class ObjectFacts:
+    """A class, function or method, as the code states it."""
+
+    path: str  # fully qualified: pkg.module.Name
+    kind: ObjectKind
+    file: str  # as given to the loader, relative where possible
+    line: int
+    end_line: int
+    docstring: Docstring | None = None
+    signatures: tuple[Signature, ...] = ()
+    bases: tuple[str, ...] = ()  # canonical paths, resolved statically
+    decorators: tuple[str, ...] = ()
+    is_model: bool = False  # a torch nn.Module (or known model base) subclass
+    config_kind: ConfigKind | None = None
+    fields: tuple[ConfigField, ...] = ()
+    suppressed: tuple[str, ...] = ()  # codes from `# docgen: ignore[...]`; "*" for all
+    forwards_kwargs_to_base: bool = False  # `super().__init__(**kwargs)` in __init__
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit(".", 1)[-1]
+
+    @property
+    def module(self) -> str:
+        return self.path.rsplit(".", 1)[0]
+
+    @property
+    def is_public(self) -> bool:
+        return not any(part.startswith("_") and not part.startswith("__") for part in self.path.split("."))
+
+    @property
+    def is_config(self) -> bool:
+        return self.config_kind is not None
+
+    def signature(self, name: str) -> Signature | None:
+        return next((s for s in self.signatures if s.name == name), None)
+
+    @property
+    def call_signature(self) -> Signature | None:
+        """What a caller passes: `__init__` for a class, the function itself otherwise."""
+        return self.signature("__init__") if self.kind == "class" else (
+            self.signatures[0] if self.signatures else None
+        )
+
+    def fingerprint(self) -> str:
+        """A short content hash: changes whenever anything the code states changes."""
+        return fingerprint(self)
+
+
+@dataclass(frozen=True)
+class ConfigKey:
+    """One key of a config file; `key` is the dotted path of nested mappings."""
+
+    key: str
+    value: Any
+    line: int
+
+
+@dataclass(frozen=True)
+class ConfigFileFacts:
+    """A YAML/JSON/TOML config file and the config class it belongs to (if any)."""
+
+    file: str
+    format: Literal["yaml", "json", "toml"]
+    keys: tuple[ConfigKey, ...] = ()
+    config_class: str | None = None
+    match_reason: str | None = None  # "settings", "_target_" or "fields"
+    match_score: float | None = None  # share of the keys that are fields of the class
+    prefix: str = ""  # the mapping the class's fields live under ("" for the top level)
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """Input docgen could not read (DG0xx): reported like a finding, never a crash."""
+
+    code: str
+    message: str
+    file: str
+    line: int = 1
+
+
+@dataclass(frozen=True)
+class ModuleFacts:
+    """Everything read from one source file. The unit of the facts cache."""
+
+    module: str
+    file: str
+    objects: tuple[ObjectFacts, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Facts of loaded packages and config files, inheritance resolved."""
+
+    objects: tuple[ObjectFacts, ...] = ()
+    config_files: tuple[ConfigFileFacts, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    _index: dict[str, ObjectFacts] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._index.update({o.path: o for o in self.objects})
+
+    def get(self, path: str) -> ObjectFacts | None:
+        return self._index.get(path)
+
+    def find(self, name: str) -> ObjectFacts | None:
+        """An object by full path, or by a name unique among the loaded objects."""
+        if name in self._index:
+            return self._index[name]
+        matches = [o for o in self.objects if o.path.endswith("." + name)]
+        return matches[0] if len(matches) == 1 else None
+
+    @property
+    def models(self) -> tuple[ObjectFacts, ...]:
+        return tuple(o for o in self.objects if o.is_model)
+
+    @property
+    def configs(self) -> tuple[ObjectFacts, ...]:
+        return tuple(o for o in self.objects if o.is_config)
+
+
+# --- serialisation: the caches and prompts use plain JSON -------------------------------------
+
+T = TypeVar("T")
+
+
+def to_dict(obj: Any) -> Any:
+    return asdict(obj) if is_dataclass(obj) else obj
+
+
+def from_dict(cls: type[T], data: Any) -> T:
+    """Rebuild a facts dataclass (nested tuples of dataclasses included) from `to_dict` output."""
+    hints = get_type_hints(cls)
+    kwargs = {}
+    for f in fields(cls):  # type: ignore[arg-type]
+        if f.name.startswith("_") or f.name not in data:
+            continue
+        kwargs[f.name] = _revive(hints[f.name], data[f.name])
+    return cls(**kwargs)
+
+
+def _revive(hint: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = get_origin(hint)
+    args = get_args(hint)
+    if origin is tuple:
+        return tuple(_revive(args[0], v) for v in value)
+    if args and type(None) in args:  # X | None
+        inner = [a for a in args if a is not type(None)]
+        return _revive(inner[0], value) if len(inner) == 1 else value
+    if is_dataclass(hint):
+        return from_dict(hint, value)
+    return value
+
+
+def fingerprint(obj: Any) -> str:
+    payload = json.dumps(to_dict(obj), sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]

@@ -1,0 +1,222 @@
+"""The section catalogue: which sections each kind of object gets, and what headings mean.
+
+Data, not code: one table of section kinds, one table of object categories, one table of
+heading synonyms. `Settings.section_synonyms` extends the synonyms (a house style that says
+"Use Case" or "Known issues" maps onto the same kinds).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from docgen_plugin.errors import SettingsError
+from docgen_plugin.facts.model import ObjectFacts
+from docgen_plugin.settings import Settings
+
+Category = Literal["model", "config", "class", "function", "module"]
+Renderer = Literal["parameters", "configuration", "inputs"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SectionSpec:
+    """One kind of section: its heading, what the model is asked for, what facts render."""
+
+    kind: str = field(metadata={"help": "Stable id, used in markers, cache keys and the CLI."})
+    title: str = field(metadata={"help": "The heading written above the section."})
+    instructions: str = field(
+        default="", metadata={"help": "What the model is asked to write; empty: no prose."}
+    )
+    table: Renderer | None = field(
+        default=None, metadata={"help": "A table rendered from facts, never by the model."}
+    )
+    max_new_tokens: int = field(default=160, metadata={"help": "Token budget for the prose."})
+
+    @property
+    def deterministic(self) -> bool:
+        """True when the whole section comes from facts and no model is needed."""
+        return not self.instructions
+
+
+SECTIONS: tuple[SectionSpec, ...] = (
+    SectionSpec(
+        kind="overview",
+        title="Overview",
+        instructions="Two to four sentences: what it is and what it is for. No lists, no code.",
+        max_new_tokens=120,
+    ),
+    SectionSpec(
+        kind="inputs",
+        title="Inputs and outputs",
+        instructions=(
+            "Explain what forward() takes and returns: shapes and meaning of each input and of "
+            "the output, only as far as the facts state them. One short paragraph."
+        ),
+        table="inputs",
+        max_new_tokens=140,
+    ),
+    SectionSpec(kind="parameters", title="Parameters", table="parameters"),
+    SectionSpec(kind="configuration", title="Configuration", table="configuration"),
+    SectionSpec(
+        kind="usage",
+        title="Usage",
+        instructions=(
+            "One short sentence, then one ```python code block that imports the object from its "
+            "module and calls it with parameters from the signature only."
+        ),
+        max_new_tokens=160,
+    ),
+    SectionSpec(
+        kind="intended-use",
+        title="Intended use",
+        instructions="Two or three sentences on the tasks and inputs it is meant for.",
+        max_new_tokens=100,
+    ),
+    SectionSpec(
+        kind="limitations",
+        title="Limitations",
+        instructions="A short bullet list of limitations the facts support; TODO where unknown.",
+        max_new_tokens=100,
+    ),
+    SectionSpec(
+        kind="errors",
+        title="Error handling",
+        instructions="Which exceptions it raises and when, as the facts state; TODO otherwise.",
+        max_new_tokens=100,
+    ),
+)
+
+# Which sections each category gets, in page order.
+CATEGORY_SECTIONS: dict[Category, tuple[str, ...]] = {
+    "model": (
+        "overview", "inputs", "parameters", "configuration", "usage",
+        "intended-use", "limitations", "errors",
+    ),
+    "config": ("overview", "configuration", "usage"),
+    "class": ("overview", "parameters", "usage"),
+    "function": ("overview", "parameters", "usage", "errors"),
+    "module": ("overview", "usage"),
+}
+
+# Headings seen in model cards and house styles -> section kind (normalised, see `normalise`).
+SYNONYMS: dict[str, str] = {
+    **dict.fromkeys(
+        ("overview", "introduction", "intro", "description", "summary", "about", "model details",
+         "model description", "what it is"),
+        "overview",
+    ),
+    **dict.fromkeys(
+        ("inputs", "outputs", "inputs and outputs", "inputs outputs", "input output",
+         "forward", "returns", "return value", "shapes"),
+        "inputs",
+    ),
+    **dict.fromkeys(("parameters", "arguments", "args", "constructor", "init"), "parameters"),
+    **dict.fromkeys(
+        ("configuration", "config", "hyperparameters", "fields", "options", "settings",
+         "defaults", "config fields"),
+        "configuration",
+    ),
+    **dict.fromkeys(
+        ("usage", "use case", "use cases", "example", "examples", "usage example",
+         "how to use", "quickstart", "quick start", "getting started"),
+        "usage",
+    ),
+    **dict.fromkeys(
+        ("intended use", "intended uses", "uses", "direct use", "applications", "when to use"),
+        "intended-use",
+    ),
+    **dict.fromkeys(
+        ("limitations", "known limitations", "caveats", "known issues", "out of scope use",
+         "bias risks and limitations", "risks and limitations"),
+        "limitations",
+    ),
+    **dict.fromkeys(
+        ("error handling", "errors", "exceptions", "raises", "failure modes", "troubleshooting"),
+        "errors",
+    ),
+}
+
+
+def normalise(heading: str) -> str:
+    """A heading reduced for lookup: lower case, no markup, punctuation or numbering."""
+    text = re.sub(r"[`*_#]", " ", heading.lower().replace("&", " and "))
+    text = re.sub(r"^\s*\d+(\.\d+)*\s*", "", text)  # "2.1 Usage"
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Section kinds, per-category section lists and heading synonyms, as one value."""
+
+    specs: Mapping[str, SectionSpec]
+    categories: Mapping[str, tuple[str, ...]]
+    synonyms: Mapping[str, str]
+    selected: tuple[str, ...] = ()  # Settings.sections: only these kinds are drafted
+
+    def spec(self, name: str) -> SectionSpec:
+        """The spec for a kind or a heading synonym; `SettingsError` naming the closest kind."""
+        kind = self.kind_for_heading(name)
+        if kind is None:
+            options = sorted(self.specs)
+            close = difflib.get_close_matches(name.lower(), [*options, *self.synonyms], n=1)
+            hint = f"; did you mean `{self.synonyms.get(close[0], close[0])}`?" if close else ""
+            raise SettingsError(
+                f"unknown section `{name}`{hint} (sections: {', '.join(options)})"
+            )
+        return self.specs[kind]
+
+    def kind_for_heading(self, heading: str) -> str | None:
+        """The section kind a heading names ("Use Case" -> usage), or None."""
+        if heading in self.specs:
+            return heading
+        key = normalise(heading)
+        if key.replace(" ", "-") in self.specs:
+            return key.replace(" ", "-")
+        return self.synonyms.get(key)
+
+    def sections_for(self, obj: ObjectFacts) -> tuple[SectionSpec, ...]:
+        """The sections an object gets, in page order, limited to the selected kinds."""
+        kinds = self.categories[category(obj)]
+        if self.selected:
+            kinds = tuple(k for k in kinds if k in self.selected)
+        return tuple(self.specs[k] for k in kinds)
+
+
+def category(obj: ObjectFacts) -> Category:
+    """model, config, class, function (methods too) or module."""
+    if obj.is_model:
+        return "model"
+    if obj.is_config:
+        return "config"
+    if obj.kind == "class":
+        return "class"
+    if obj.kind == "module":
+        return "module"
+    return "function"
+
+
+def build_catalogue(
+    synonyms: Mapping[str, str] | None = None, selected: Sequence[str] = ()
+) -> Catalogue:
+    """The built-in catalogue plus extra heading synonyms; bad names are `SettingsError`s."""
+    specs = {s.kind: s for s in SECTIONS}
+    merged = dict(SYNONYMS)
+    base = Catalogue(specs, CATEGORY_SECTIONS, merged)
+    for heading, kind in (synonyms or {}).items():
+        target = base.kind_for_heading(kind)
+        if target is None:
+            raise SettingsError(
+                f"section-synonyms: `{heading}` maps to unknown section `{kind}` "
+                f"(sections: {', '.join(sorted(specs))})"
+            )
+        merged[normalise(heading)] = target
+    chosen = tuple(base.spec(name).kind for name in selected)
+    return Catalogue(specs, CATEGORY_SECTIONS, merged, chosen)
+
+
+def catalogue_from_settings(settings: Settings) -> Catalogue:
+    """The catalogue as `[tool.docgen]` extends and limits it."""
+    return build_catalogue(settings.section_synonyms, settings.sections)

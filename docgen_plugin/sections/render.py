@@ -1,0 +1,286 @@
+"""Deterministic renderers: tables and fallback text built from facts, never by the model.
+
+Everything here is a pure function of facts, so the same code renders a table on the first
+run, on `--update`, and in the fallback when a draft fails verification.
+"""
+
+from __future__ import annotations
+
+import re
+
+from docgen_plugin.facts.model import ConfigField, Facts, ObjectFacts, Param, Signature
+from docgen_plugin.sections.catalogue import SectionSpec, category
+
+TODO = "TODO(docgen)"
+_IDENT = re.compile(r"[A-Za-z_][\w.]*")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.DOTALL)
+
+
+def todo(text: str) -> str:
+    """A visible TODO a reviewer cannot miss (and a check can find)."""
+    return f"**{TODO}:** {text}"
+
+
+# --- escaping ------------------------------------------------------------------------------
+
+
+def escape_html(markdown: str) -> str:
+    """`<` outside code spans and fenced blocks becomes `&lt;`: no raw HTML survives.
+
+    Only `<` needs escaping: without it no tag, comment or autolink can open, and `>` must
+    stay because it starts block quotes.
+    """
+    out: list[str] = []
+    fence: str | None = None
+    for line in markdown.splitlines(keepends=True):
+        match = _FENCE.match(line)
+        if fence is not None:
+            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
+                fence = None
+            out.append(line)
+            continue
+        if match:
+            fence = match.group(1)
+            out.append(line)
+            continue
+        out.append(_escape_outside_spans(line))
+    return "".join(out)
+
+
+def _escape_outside_spans(text: str) -> str:
+    parts: list[str] = []
+    last = 0
+    for match in _CODE_SPAN.finditer(text):
+        parts.append(text[last : match.start()].replace("<", "&lt;"))
+        parts.append(match.group(0))
+        last = match.end()
+    parts.append(text[last:].replace("<", "&lt;"))
+    return "".join(parts)
+
+
+def cell_text(text: str | None) -> str:
+    """Prose for a table cell: one line, HTML and `|` escaped."""
+    if not text:
+        return ""
+    one_line = " ".join(text.split())
+    return escape_html(one_line).replace("|", "\\|")
+
+
+def cell_code(text: str | None) -> str:
+    """Source text (an annotation, a default) as a code span in a table cell."""
+    if text is None:
+        return ""
+    one_line = " ".join(text.split()).replace("|", "\\|")  # GFM splits cells on | even in code
+    ticks = "``" if "`" in one_line else "`"
+    pad = " " if ticks == "``" else ""
+    return f"{ticks}{pad}{one_line}{pad}{ticks}"
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+# --- facts around an object ------------------------------------------------------------------
+
+
+def annotation_names(annotation: str | None) -> list[str]:
+    """Identifiers an annotation mentions: `Optional[pkg.TinyConfig]` -> [Optional, pkg.TinyConfig]."""
+    return _IDENT.findall(annotation or "")
+
+
+def related_config(obj: ObjectFacts, facts: Facts | None) -> ObjectFacts | None:
+    """The config class an object is built from: itself, or the one its `__init__` takes."""
+    if obj.is_config:
+        return obj
+    signature = obj.call_signature
+    if facts is None or signature is None:
+        return None
+    for param in signature.own_params:
+        for name in annotation_names(param.annotation):
+            found = facts.get(name) or facts.find(name)
+            if found is not None and found.is_config:
+                return found
+    return None
+
+
+def method_facts(obj: ObjectFacts, facts: Facts | None, name: str) -> ObjectFacts | None:
+    """The facts of a method of a class (for its docstring), when the loader has them."""
+    return facts.get(f"{obj.path}.{name}") if facts is not None else None
+
+
+def _param_label(param: Param) -> str:
+    prefix = {"var-positional": "*", "var-keyword": "**"}.get(param.kind, "")
+    return cell_code(prefix + param.name)
+
+
+def _param_rows(
+    signature: Signature, described: ObjectFacts | None, owner: str
+) -> list[tuple[str, ...]]:
+    docstring = described.docstring if described is not None else None
+    rows = []
+    for param in signature.own_params:
+        doc = docstring.param(param.name) if docstring is not None else None
+        if doc is not None and doc.description.strip():
+            description = cell_text(doc.description)
+        else:
+            description = todo(f"describe `{param.name}`; the docstring of `{owner}` does not.")
+        if param.is_variadic:
+            default = ""
+        else:
+            default = cell_code(param.default) if param.default is not None else "required"
+        annotation = cell_code(param.annotation) if param.annotation else "*not annotated*"
+        rows.append((_param_label(param), annotation, default, description))
+    return rows
+
+
+# --- the three tables ------------------------------------------------------------------------
+
+
+def render_parameters(obj: ObjectFacts) -> str:
+    """The parameters of the constructor (class) or of the function, as a Markdown table."""
+    signature = obj.call_signature
+    if signature is None or not signature.own_params:
+        return f"`{obj.name}` takes no parameters."
+    rows = _param_rows(signature, obj, obj.name)
+    return _table(("Name", "Type", "Default", "Description"), rows)
+
+
+def render_inputs(obj: ObjectFacts, facts: Facts | None = None) -> str:
+    """The inputs and return value of `forward` (a model) or of the function itself."""
+    if obj.kind == "class":
+        signature = obj.signature("forward") or obj.signature("__call__")
+        described = method_facts(obj, facts, signature.name) if signature else None
+        owner = f"{obj.name}.{signature.name}" if signature else obj.name
+    else:
+        signature, described, owner = obj.call_signature, obj, obj.name
+    if signature is None:
+        return todo(f"`{obj.name}` has no `forward` the code states; describe its inputs.")
+    rows = _param_rows(signature, described or obj, owner)
+    table = _table(("Input", "Type", "Default", "Description"), rows) if rows else "No inputs."
+    returns = (
+        f"**Returns:** {cell_code(signature.returns)}"
+        if signature.returns
+        else f"**Returns:** {todo(f'the return type of `{owner}` is not annotated.')}"
+    )
+    return f"{table}\n\n{returns}"
+
+
+def _field_description(config: ObjectFacts, item: ConfigField) -> str:
+    if item.description:
+        return cell_text(item.description)
+    if config.docstring is not None:
+        for attribute in config.docstring.attributes:
+            if attribute.name == item.name and attribute.description.strip():
+                return cell_text(attribute.description)
+    return todo(f"describe `{item.name}`.")
+
+
+def render_configuration(obj: ObjectFacts, facts: Facts | None = None) -> str:
+    """The fields of the object's config class, with defaults, as a Markdown table."""
+    config = related_config(obj, facts)
+    if config is None:
+        return f"`{obj.name}` has no config class; its options are its parameters."
+    if not config.fields:
+        return f"`{config.name}` declares no fields."
+    rows = [
+        (
+            cell_code(item.name),
+            cell_code(item.annotation) if item.annotation else "*not annotated*",
+            cell_code(item.default) if item.default is not None else "required",
+            _field_description(config, item),
+        )
+        for item in config.fields
+    ]
+    lead = "" if config is obj else f"Fields of `{config.path}`:\n\n"
+    return lead + _table(("Field", "Type", "Default", "Description"), rows)
+
+
+def render_table(spec: SectionSpec, obj: ObjectFacts, facts: Facts | None = None) -> str | None:
+    """The deterministic part of a section, or None when it has none."""
+    if spec.table == "parameters":
+        return render_parameters(obj)
+    if spec.table == "configuration":
+        return render_configuration(obj, facts)
+    if spec.table == "inputs":
+        return render_inputs(obj, facts)
+    return None
+
+
+# --- fallbacks: what a section says when no draft passed verification -------------------------
+
+
+def example_code(obj: ObjectFacts, facts: Facts | None = None) -> str:
+    """A usage example that calls the object with its required parameters (`...` as values).
+
+    It parses and names only accepted keywords, so it passes the same checks a draft must.
+    """
+    if obj.kind == "module":
+        return f"import {obj.path}"
+    owner, _, name = obj.path.rpartition(".")
+    if obj.kind == "method":
+        owner, _, cls = owner.rpartition(".")
+        lines = [f"from {owner} import {cls}", "", f"instance = {cls}(...)"]
+        target = f"instance.{name}"
+    else:
+        lines = [f"from {owner} import {name}", ""]
+        target = name
+    variable = {"model": "model", "config": "config", "class": "instance"}.get(
+        category(obj), "result"
+    )
+    lines.append(f"{variable} = {target}({_call_args(obj.call_signature)})")
+    forward = obj.signature("forward") if obj.is_model else None
+    if forward is not None:
+        lines.append(f"output = model({_call_args(forward)})")
+    return "\n".join(lines)
+
+
+def _call_args(signature: Signature | None) -> str:
+    if signature is None:
+        return ""
+    args = []
+    for param in signature.own_params:
+        if not param.required:
+            continue
+        args.append("..." if param.kind == "positional-only" else f"{param.name}=...")
+    return ", ".join(args)
+
+
+def fallback_text(spec: SectionSpec, obj: ObjectFacts, facts: Facts | None = None) -> str:
+    """Deterministic prose for a section, with a visible TODO: never invented, always true."""
+    doc = obj.docstring
+    summary = escape_html(doc.summary) if doc is not None and doc.summary else ""
+    if spec.kind == "overview":
+        what = {
+            "model": "a model class", "config": "a config class", "class": "a class",
+            "function": "a function", "module": "a module",
+        }[category(obj)]
+        bases = f" (a subclass of {', '.join(f'`{b}`' for b in obj.bases)})" if obj.bases else ""
+        lead = f"`{obj.name}` is {what}{bases}."
+        body = f"{lead} {summary}" if summary else lead
+        note = "expand this overview." if summary else "the code has no docstring; describe it."
+        return f"{body}\n\n{todo(note)}"
+    if spec.kind == "usage":
+        return (
+            f"```python\n{example_code(obj, facts)}\n```\n\n"
+            f"{todo('replace `...` with real values and explain the example.')}"
+        )
+    if spec.kind == "errors" and doc is not None:
+        raises = [s for s in doc.sections if s.kind == "raises"]
+        if raises:
+            quoted = "\n".join(f"> {line}" for line in escape_html(raises[0].text).splitlines())
+            return f"The docstring states:\n\n{quoted}\n\n{todo('explain when each is raised.')}"
+    asks = {
+        "inputs": f"describe what `{obj.name}` takes and returns.",
+        "intended-use": f"describe the intended use of `{obj.name}`.",
+        "limitations": f"list the known limitations of `{obj.name}`.",
+        "errors": f"describe the errors `{obj.name}` raises; the code does not document any.",
+    }
+    return todo(asks.get(spec.kind, f"write the {spec.title.lower()} of `{obj.name}`."))
+
+
+def compose(prose: str | None, table: str | None) -> str:
+    """A section's text: prose first, then the deterministic table."""
+    return "\n\n".join(part.strip() for part in (prose, table) if part and part.strip())

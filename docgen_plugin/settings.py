@@ -1,0 +1,150 @@
+"""One typed Settings, read from `[tool.docgen]` in pyproject.toml, mkdocs.yml or conf.py.
+
+Keys are spelled as the CLI flags (`per-file-ignores`, `docstring-style`); `_` works too.
+An unknown key is an error that names the closest valid key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from docgen_plugin.errors import SettingsError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DOCSTRING_STYLES = ("auto", "google", "numpy", "sphinx")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Every option docgen has, with its default."""
+
+    packages: tuple[str, ...] = field(
+        default=(), metadata={"help": "Packages to read: paths or importable names."}
+    )
+    docstring_style: str = field(
+        default="auto", metadata={"help": "auto (detected per docstring), google, numpy or sphinx."}
+    )
+    select: tuple[str, ...] = field(
+        default=(), metadata={"help": "Rule codes or prefixes to report (default: all)."}
+    )
+    ignore: tuple[str, ...] = field(
+        default=(), metadata={"help": "Rule codes or prefixes never to report."}
+    )
+    per_file_ignores: dict[str, tuple[str, ...]] = field(
+        default_factory=dict, metadata={"help": "Glob -> codes ignored in matching files."}
+    )
+    config_files: dict[str, str] = field(
+        default_factory=dict,
+        metadata={"help": "Glob of config files -> the config class they belong to."},
+    )
+    exclude: tuple[str, ...] = field(
+        default=(), metadata={"help": "Globs of files and folders never read."}
+    )
+    cache_dir: str = field(
+        default=".cache/docgen", metadata={"help": "Cache of facts, findings and drafts."}
+    )
+    model: str = field(
+        default="default", metadata={"help": "`default`, a local HF model dir, or a server URL."}
+    )
+    adapter: str | None = field(default=None, metadata={"help": "A PEFT LoRA adapter dir."})
+    sections: tuple[str, ...] = field(
+        default=(), metadata={"help": "Section kinds to draft (default: the catalogue's)."}
+    )
+    section_synonyms: dict[str, str] = field(
+        default_factory=dict, metadata={"help": "Extra heading -> section kind mappings."}
+    )
+    max_new_tokens: int = field(default=160, metadata={"help": "Token budget per section."})
+    batch_size: int = field(default=8, metadata={"help": "Prompts generated together."})
+    root: str = field(default=".", metadata={"help": "Where relative paths start."})
+
+    def __post_init__(self) -> None:
+        if self.docstring_style not in DOCSTRING_STYLES:
+            raise SettingsError(
+                f"docstring-style must be one of {', '.join(DOCSTRING_STYLES)}, "
+                f"not {self.docstring_style!r}"
+            )
+        if self.max_new_tokens < 1 or self.batch_size < 1:
+            raise SettingsError("max-new-tokens and batch-size must be positive")
+
+    @property
+    def root_path(self) -> Path:
+        return Path(self.root)
+
+    @property
+    def cache_path(self) -> Path:
+        path = Path(self.cache_dir)
+        return path if path.is_absolute() else self.root_path / path
+
+    def merged(self, **overrides: Any) -> Settings:
+        """These settings with the given options replaced; `None` values are left out."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+KEYS = {f.name.replace("_", "-"): f for f in fields(Settings)}
+
+
+def settings_from_mapping(data: dict[str, Any], source: str, **extra: Any) -> Settings:
+    """Settings from a plain mapping (a TOML table, a mkdocs/Sphinx option dict)."""
+    values: dict[str, Any] = {}
+    for raw_key, value in data.items():
+        key = raw_key.replace("_", "-")
+        if key not in KEYS:
+            close = difflib.get_close_matches(key, list(KEYS), n=1)
+            hint = f"; did you mean `{close[0]}`?" if close else ""
+            raise SettingsError(f"{source}: unknown docgen option `{raw_key}`{hint}")
+        values[KEYS[key].name] = _coerce(key, value, source)
+    values.update(extra)
+    return Settings(**values)
+
+
+def _coerce(key: str, value: Any, source: str) -> Any:
+    default = KEYS[key].default
+    if isinstance(default, tuple):
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, (list, tuple)):
+            raise SettingsError(f"{source}: `{key}` must be a list")
+        return tuple(str(v) for v in value)
+    if key == "per-file-ignores":
+        if not isinstance(value, dict):
+            raise SettingsError(f"{source}: `{key}` must be a table of glob = [codes]")
+        return {str(k): tuple(v) if isinstance(v, list) else (str(v),) for k, v in value.items()}
+    if isinstance(value, dict) or KEYS[key].default_factory is dict:  # type: ignore[comparison-overlap]
+        if not isinstance(value, dict):
+            raise SettingsError(f"{source}: `{key}` must be a table")
+        return {str(k): str(v) for k, v in value.items()}
+    if isinstance(default, int) and not isinstance(value, int):
+        raise SettingsError(f"{source}: `{key}` must be an integer")
+    return value
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml at or above `start`."""
+    start = start.resolve()
+    for folder in (start, *start.parents) if start.is_dir() else start.parents:
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_settings(start: Path | None = None, **overrides: Any) -> Settings:
+    """Settings from the nearest pyproject.toml's `[tool.docgen]`, then CLI overrides."""
+    pyproject = find_pyproject(start or Path.cwd())
+    if pyproject is None:
+        return Settings().merged(**overrides)
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise SettingsError(f"{pyproject}: not valid TOML ({error}); fix the file") from error
+    table = data.get("tool", {}).get("docgen", {})
+    settings = settings_from_mapping(table, f"{pyproject} [tool.docgen]", root=str(pyproject.parent))
+    return settings.merged(**overrides)
