@@ -1,3 +1,53 @@
-"""docgen: complete, true-to-the-code docs for ML model code."""
+"""docgen: complete, true-to-the-code docs for ML model code.
+
+The public API, re-exported flat. Names load on first use, so importing the package (as
+MkDocs and Sphinx do at start-up) costs nothing and never imports torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "CacheError": "docgen_plugin.errors",
+    "ConfigField": "docgen_plugin.facts.model",
+    "ConfigFileFacts": "docgen_plugin.facts.model",
+    "ConfigKey": "docgen_plugin.facts.model",
+    "Diagnostic": "docgen_plugin.facts.model",
+    "DocParam": "docgen_plugin.facts.model",
+    "DocSection": "docgen_plugin.facts.model",
+    "DocgenError": "docgen_plugin.errors",
+    "Docstring": "docgen_plugin.facts.model",
+    "Facts": "docgen_plugin.facts.model",
+    "Finding": "docgen_plugin.checks.finding",
+    "ModelError": "docgen_plugin.errors",
+    "ObjectFacts": "docgen_plugin.facts.model",
+    "Param": "docgen_plugin.facts.model",
+    "RULES": "docgen_plugin.checks.rules",
+    "Rule": "docgen_plugin.checks.rules",
+    "Settings": "docgen_plugin.settings",
+    "SettingsError": "docgen_plugin.errors",
+    "Signature": "docgen_plugin.facts.model",
+    "SourceError": "docgen_plugin.errors",
+    "load_facts": "docgen_plugin.facts.loader",
+    "load_settings": "docgen_plugin.settings",
+    "main": "docgen_plugin.cli",
+    "run_checks": "docgen_plugin.checks.run",
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'docgen_plugin' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -15,7 +15,8 @@ FORMATS = ("text", "json", "github", "sarif")
 def as_text(findings: list[Finding]) -> str:
     lines = [f"{f.file}:{f.line}: {f.code} {f.message}" for f in findings]
     count = len(findings)
-    lines.append(f"Found {count} finding{'s' if count != 1 else ''}." if count else "All checked, no findings.")
+    plural = "s" if count != 1 else ""
+    lines.append(f"Found {count} finding{plural}." if count else "All checked, no findings.")
     return "\n".join(lines)
 
 

@@ -115,7 +115,14 @@ def parse_docstring(
         if _MALFORMED.search(what):
             diagnostics.append(Diagnostic("DG003", f"malformed {parser.value} docstring: {what}",
                                           file, where))
-    return _from_sections(text, parser.value, line, end_line, sections), diagnostics
+    parsed = _from_sections(text, parser.value, line, end_line, sections)
+    for entry in (*parsed.params, *parsed.attributes):
+        # griffe takes `x (int:  the input` as a parameter named "x (int": say it is malformed.
+        if not entry.name.isidentifier():
+            diagnostics.append(Diagnostic(
+                "DG003", f"malformed {parser.value} docstring: cannot read the entry "
+                f"`{entry.name}`; write it as `name (type): description`", file, line))
+    return parsed, diagnostics
 
 
 def _from_sections(

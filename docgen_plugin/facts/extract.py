@@ -261,15 +261,19 @@ class _Reader:
 
     def class_fields(self, cls: griffe.Class) -> tuple[ConfigField, ...]:
         """Annotated class attributes, with `field(...)`/`Field(...)` defaults and help text."""
+        node = self.node(cls)
+        # Only annotations written in the class body are fields (not `self.x: int` in methods).
+        in_body = {
+            stmt.target.id for stmt in getattr(node, "body", [])
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
+        }
         out = []
         for name, member in cls.members.items():
-            if member.is_alias or not isinstance(member, griffe.Attribute):
+            if member.is_alias or not isinstance(member, griffe.Attribute) or name not in in_body:
                 continue
-            if member.annotation is None or member.has_labels("property"):
-                continue
+            if member.annotation is None or not member.has_labels("instance-attribute"):
+                continue  # ClassVar[...] is a class attribute only
             annotation = str(member.annotation)
-            if annotation.startswith(("ClassVar", "typing.ClassVar")):
-                continue
             default, description, in_init = _field_value(member.value)
             if not in_init:
                 continue
