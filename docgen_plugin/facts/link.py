@@ -124,7 +124,7 @@ class _Linker:
                 own[name] = _as_forwarded(inherited, inherited_from=self._owner(bases, name))
         init = own.get("__init__")
         if init is not None and obj.forwards_kwargs_to_base:
-            own["__init__"] = self.with_forwarded_kwargs(init, bases)
+            own["__init__"] = self.with_forwarded_kwargs(init, bases, len(bases) == len(obj.bases))
         return tuple(own[n] for n in ("__init__", "forward", "__call__") if n in own)
 
     @staticmethod
@@ -132,11 +132,21 @@ class _Linker:
         return next(b.path for b in bases if b.signature(name))
 
     @staticmethod
-    def with_forwarded_kwargs(init: Signature, bases: list[ObjectFacts]) -> Signature:
+    def with_forwarded_kwargs(
+        init: Signature, bases: list[ObjectFacts], all_bases_loaded: bool
+    ) -> Signature:
+        """`__init__` plus the base parameters its `**kwargs` reach.
+
+        When every base is loaded and none takes arbitrary keywords, the `**kwargs` is
+        closed: it is marked as forwarded, so rules know the full set of accepted names.
+        """
         present = {p.name for p in init.params}
         extra: list[Param] = []
+        closed = all_bases_loaded and bool(bases)
         for base in bases:
             base_init = base.signature("__init__")
+            if base_init is None or base_init.accepts_any_keyword:
+                closed = False
             if base_init is None:
                 continue
             for p in base_init.params[1:]:
@@ -144,7 +154,11 @@ class _Linker:
                     extra.append(replace(p, kind="keyword-only",
                                          forwarded_from=p.forwarded_from or base.path))
                     present.add(p.name)
-        return replace(init, params=(*init.params, *extra))
+        params = tuple(
+            replace(p, forwarded_from=bases[0].path) if closed and p.kind == "var-keyword" else p
+            for p in init.params
+        )
+        return replace(init, params=(*params, *extra))
 
 
 def _as_forwarded(signature: Signature, inherited_from: str) -> Signature:
