@@ -42,6 +42,14 @@ def _add_rule(sub: argparse._SubParsersAction) -> None:
     p.add_argument("code", nargs="?", help="A rule code such as DG101.")
 
 
+def _add_draft_and_model(sub: argparse._SubParsersAction) -> None:
+    from docgen_plugin.generate.commands import add_draft_arguments, add_model_arguments
+
+    add_draft_arguments(sub.add_parser(
+        "draft", help="Draft missing doc sections with the local model, verified against the code."))
+    add_model_arguments(sub.add_parser("model", help="Show or prepare the drafting model."))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="docgen", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"docgen {__version__}")
@@ -49,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _add_check(sub)
     _add_rule(sub)
+    _add_draft_and_model(sub)
     return parser
 
 
@@ -66,6 +75,12 @@ def main(args: Sequence[str] | None = None) -> int:
             from docgen_plugin.checks.command import run_rule
 
             return run_rule(options)
+        if options.command in ("draft", "model"):
+            from docgen_plugin.generate.commands import run_draft, run_model
+            from docgen_plugin.settings import load_settings
+
+            settings = load_settings(Path.cwd())
+            return (run_draft if options.command == "draft" else run_model)(options, settings)
     except DocgenError as error:
         print(f"docgen: error: {error}", file=sys.stderr)
         return 2

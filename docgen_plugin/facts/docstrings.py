@@ -15,13 +15,16 @@ import griffe
 
 from docgen_plugin.facts.model import Diagnostic, DocParam, DocSection, Docstring
 
-_GRIFFE_LOGGER = logging.getLogger("griffe")
-# griffe's warnings that mean "this docstring is malformed" (not merely incomplete).
+_CAPTURE = logging.getLogger("docgen_plugin.griffe_parse")
+_CAPTURE.propagate = False
+# griffe's warnings that mean "this docstring is malformed" (not merely incomplete). Not its
+# "Confusing indentation": the Google style allows a hanging indent of 2 (or any) spaces, and
+# griffe reads such a continuation line correctly anyway.
 _MALFORMED = re.compile(
-    r"Failed to (get|parse)|Confusing indentation|Could not parse line|Possible \w+ skipped"
-    r"|Duplicate parameter"
+    r"Failed to (get|parse)|Could not parse line|Possible \w+ skipped|Duplicate parameter"
 )
 _WARNING_LINE = re.compile(r"^[^:]*:(\d+): (.*)$", re.S)
+_ADMONITION_WARNING = re.compile(r"^\s*Warnings?:\s*$", re.M)
 
 _VALUE = r"(`[^`]+`|'[^']*'|\"[^\"]*\"|\(\)|\[\]|\{\}|[-+\w.]+(?:\([^)]*\))?)"
 # "Defaults to 0.1", "Default: 0.1", "default=0.1", "default 0.1", "(default: `None`)".
@@ -29,9 +32,22 @@ _DEFAULT_IN_TEXT = re.compile(
     r"\bdefaults?\s*(?:to|is|[:=])\s*" + _VALUE + r"|\(default\s*[:=]?\s*" + _VALUE + r"\)",
     re.I,
 )
-# In a type field: "float, default=0.1", "int, optional, default 3", "bool, default: True".
-_DEFAULT_IN_TYPE = re.compile(r"(?:^|,)\s*default\s*[:= ]\s*" + _VALUE, re.I)
-_OPTIONAL_IN_TYPE = re.compile(r",?\s*\boptional\b", re.I)
+# In a type field: "float, default=0.1", "int, optional, default 3", "bool, default: True",
+# and the Hugging Face spelling "`int`, *optional*, defaults to `3`" (read "to" as a word, not
+# as the value: "default to `silu`" used to yield "to").
+_DEFAULT_IN_TYPE = re.compile(
+    r"(?:^|,)\s*defaults?(?:\s+(?:to|is)\b(?:\s+be\b)?|\s*[:=]|\s)\s*" + _VALUE, re.I
+)
+# Words that follow "default(s) to" in prose ("defaults to the value of `x`"): not a value.
+_PROSE_WORDS = frozenset({"the", "a", "an", "to", "is", "be", "value", "that", "this", "it",
+                          "its", "whatever", "what", "same", "none."})
+# A default stated in a sentence that opens with a condition ("When depths is a list, it
+# defaults to True") is not the signature's default; "Apply it only when true, defaults to
+# True" states an unconditional one.
+_CONDITION = re.compile(r"\s*(?:if|when|whenever|unless|otherwise)\b", re.I)
+_SENTENCE_END = re.compile(r"[.;!?](?:\s|$)|\n\s*\n")
+# "optional", also emphasised or quoted as Hugging Face writes it: "*optional*", "`optional`".
+_OPTIONAL_IN_TYPE = re.compile(r",?\s*[*`]*(?<!\.)\boptional\b(?!\s*\[)[*`]*", re.I)  # not Optional[...]
 
 
 class _Collect(logging.Handler):
@@ -45,16 +61,20 @@ class _Collect(logging.Handler):
 
 @contextmanager
 def _griffe_warnings() -> Iterator[list[str]]:
-    """Collect griffe's parse warnings instead of letting them reach the user's log."""
+    """Collect griffe's parse warnings instead of letting them reach the user's log.
+
+    Hosts re-route griffe's logger (mkdocstrings sends it to `mkdocs.plugins.griffe`, where
+    a warning fails `--strict`), so the logger griffe writes to is swapped, not listened to.
+    """
     handler = _Collect()
-    propagate = _GRIFFE_LOGGER.propagate
-    _GRIFFE_LOGGER.addHandler(handler)
-    _GRIFFE_LOGGER.propagate = False
+    _CAPTURE.addHandler(handler)
+    routed = griffe.logger._logger  # griffe's documented way to re-route is patch_loggers
+    griffe.logger._logger = _CAPTURE
     try:
         yield handler.messages
     finally:
-        _GRIFFE_LOGGER.removeHandler(handler)
-        _GRIFFE_LOGGER.propagate = propagate
+        griffe.logger._logger = routed
+        _CAPTURE.removeHandler(handler)
 
 
 def strip_value(text: str) -> str:
@@ -65,19 +85,27 @@ def strip_value(text: str) -> str:
     return text.rstrip(".,;")
 
 
+def _stated(value: str) -> str | None:
+    # "defaults to the value of `x`" / "default is to ..." are prose, not a value.
+    if value.lower() in _PROSE_WORDS and not value.startswith("`"):
+        return "None" if value.lower() == "none." else None
+    return strip_value(value)
+
+
+def _conditional(text: str, start: int) -> bool:
+    """Whether the sentence up to `start` makes the default conditional ("if x, defaults to")."""
+    return bool(_CONDITION.match(_SENTENCE_END.split(text[:start])[-1]))
+
+
 def documented_default(description: str, annotation: str | None) -> str | None:
     """The default a docstring states for a parameter, in any common spelling, else None."""
     if annotation:
         match = _DEFAULT_IN_TYPE.search(annotation)
         if match:
-            return strip_value(match.group(1))
-    match = _DEFAULT_IN_TEXT.search(description)
-    if match:
-        value = match.group(1) or match.group(2)
-        # "defaults to the value of `x`" / "default is to ..." are prose, not a value.
-        if value.lower() in ("the", "a", "an", "to", "is", "value", "none.") and not value.startswith("`"):
-            return None if value.lower() != "none." else "None"
-        return strip_value(value)
+            return _stated(match.group(1))
+    for match in _DEFAULT_IN_TEXT.finditer(description):
+        if not _conditional(description, match.start()):
+            return _stated(match.group(1) or match.group(2))
     return None
 
 
@@ -112,6 +140,8 @@ def parse_docstring(
     for message in warnings:
         match = _WARNING_LINE.match(message)
         where, what = (int(match.group(1)), match.group(2)) if match else (line, message)
+        if "'warning: description'" in what and _ADMONITION_WARNING.search(text):
+            continue  # "Warnings:" is a prose admonition in Google style; griffe reads it as Warns
         if _MALFORMED.search(what):
             diagnostics.append(Diagnostic("DG003", f"malformed {parser.value} docstring: {what}",
                                           file, where))
@@ -157,15 +187,52 @@ def _from_sections(
     )
 
 
+_ENTRY_HEAD = re.compile(r"^(\**[A-Za-z_]\w*)\s*(?:\((.*)\))?\s*$", re.S)
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _split_entry(name: str, description: str) -> tuple[str, str | None, str] | None:
+    """(name, type, description) of an entry griffe split at the wrong colon, else None.
+
+    griffe splits `x (:obj:`T`): text` and `x (Dict[str: T]): text` at their first colon and
+    keeps the space of `x : text` / `x (int) : text` in the name; Napoleon reads all four as
+    `x`. Entries still unreadable (`x (default: 1)` with no colon after) stay as they are.
+    """
+    head, newline, rest = f"{name}:{description}".partition("\n")
+    depth = 0
+    for index, char in enumerate(head):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == ":" and depth == 0:
+            match = _ENTRY_HEAD.match(head[:index])
+            text = head[index + 1:].strip()
+            if match is None or text.startswith("(") or not _balanced(match.group(2) or ""):
+                return None
+            return match.group(1), match.group(2), (text + newline + rest).strip()
+    return None
+
+
 def _doc_param(item: griffe.DocstringParameter | griffe.DocstringAttribute) -> DocParam:
     annotation = str(item.annotation) if item.annotation is not None else None
     description = item.description or ""
+    name = item.name
+    if not name.isidentifier() and annotation is None:
+        split = _split_entry(name, description)
+        if split is not None:
+            name, annotation, description = split
     default = getattr(item, "default", None)
     stated = documented_default(description, annotation)
     if stated is None and default is not None:  # numpy parser reads `x : int, default=1`
         stated = strip_value(str(default))
     return DocParam(
-        name=item.name.lstrip("*"),
+        name=name.lstrip("*"),
         annotation=clean_annotation(annotation),
         description=description,
         default=stated,

@@ -6,10 +6,12 @@ the cache keys on their fingerprint. Values and annotations are kept as source t
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, fields, is_dataclass
-from typing import Any, Literal, TypeVar, get_args, get_origin, get_type_hints
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from typing import Any, Literal, NamedTuple, TypeVar, get_args, get_origin, get_type_hints
 
 ParamKind = Literal[
     "positional-only", "positional-or-keyword", "var-positional", "keyword-only", "var-keyword"
@@ -134,6 +136,7 @@ class ObjectFacts:
     fields: tuple[ConfigField, ...] = ()
     suppressed: tuple[str, ...] = ()  # codes from `# docgen: ignore[...]`; "*" for all
     forwards_kwargs_to_base: bool = False  # `super().__init__(**kwargs)` in __init__
+    exported: bool | None = None  # in the module's `__all__`; None when there is no `__all__`
 
     @property
     def name(self) -> str:
@@ -228,6 +231,10 @@ class Facts:
         if name in self._index:
             return self._index[name]
         matches = [o for o in self.objects if o.path.endswith("." + name)]
+        if not matches and "." in name:  # a re-export: `pkg.Model` for `pkg.modeling.Model`
+            head, tail = name.rsplit(".", 1)
+            matches = [o for o in self.objects
+                       if o.path.startswith(head + ".") and o.path.endswith("." + tail)]
         return matches[0] if len(matches) == 1 else None
 
     @property
@@ -245,33 +252,89 @@ T = TypeVar("T")
 
 
 def to_dict(obj: Any) -> Any:
-    return asdict(obj) if is_dataclass(obj) else obj
+    """`dataclasses.asdict`'s output, built without its deep copies (the cache writes a lot)."""
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_dict(getattr(obj, f.name)) for f in fields(obj)}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(to_dict(v) for v in obj)
+    if isinstance(obj, dict):
+        return {to_dict(k): to_dict(v) for k, v in obj.items()}
+    return copy.deepcopy(obj) if not isinstance(obj, (str, int, float, type(None))) else obj
 
 
 def from_dict(cls: type[T], data: Any) -> T:
-    """Rebuild a facts dataclass (nested tuples of dataclasses included) from `to_dict` output."""
+    """Rebuild a facts dataclass (nested tuples of dataclasses included) from `to_dict` output.
+
+    Fields left out of `data` get their defaults (the cache leaves defaults out).
+    """
+    plan = _PLANS.get(cls) or _plan(cls)
+    if not plan.direct:
+        return cls(**{name: revive(data[name]) for name, revive, _ in plan.steps if name in data})
+    # A warm run revives ~10^5 objects: fill the instance's __dict__ directly, as the frozen
+    # dataclass's own __init__ would (one object.__setattr__ per field is most of its cost).
+    obj = object.__new__(cls)
+    values = obj.__dict__
+    for name, revive, default in plan.steps:
+        value = data.get(name, _MISSING)
+        if value is _MISSING:
+            if default is _MISSING:
+                raise TypeError(f"{cls.__name__}: missing field {name!r}")
+            values[name] = default()
+        else:
+            values[name] = value if revive is _same else revive(value)
+    return obj
+
+
+class _Plan(NamedTuple):
+    steps: tuple[tuple[str, Callable[[Any], Any], Any], ...]  # name, reviver, default maker
+    direct: bool  # no __post_init__ or private fields: the instance can be filled directly
+
+
+_MISSING: Any = object()
+_PLANS: dict[type, _Plan] = {}  # resolve each class's type hints once, not per object
+
+
+def _plan(cls: type) -> _Plan:
     hints = get_type_hints(cls)
-    kwargs = {}
+    steps = []
     for f in fields(cls):  # type: ignore[arg-type]
-        if f.name.startswith("_") or f.name not in data:
+        if f.name.startswith("_"):
             continue
-        kwargs[f.name] = _revive(hints[f.name], data[f.name])
-    return cls(**kwargs)
+        default: Any = _MISSING
+        if f.default is not MISSING:
+            default = _constant(f.default)
+        elif f.default_factory is not MISSING:
+            default = f.default_factory
+        steps.append((f.name, _reviver(hints[f.name]), default))
+    direct = not hasattr(cls, "__post_init__") and len(steps) == len(fields(cls))  # type: ignore[arg-type]
+    plan = _Plan(tuple(steps), direct)
+    _PLANS[cls] = plan
+    return plan
 
 
-def _revive(hint: Any, value: Any) -> Any:
-    if value is None:
-        return None
+def _constant(value: Any) -> Callable[[], Any]:
+    return lambda: value
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _reviver(hint: Any) -> Callable[[Any], Any]:
+    """A function turning JSON for `hint` back into its value (None stays None)."""
     origin = get_origin(hint)
     args = get_args(hint)
     if origin is tuple:
-        return tuple(_revive(args[0], v) for v in value)
+        item = _reviver(args[0])
+        if item is _same:
+            return lambda value: None if value is None else tuple(value)
+        return lambda value: None if value is None else tuple(item(v) for v in value)
     if args and type(None) in args:  # X | None
         inner = [a for a in args if a is not type(None)]
-        return _revive(inner[0], value) if len(inner) == 1 else value
+        return _reviver(inner[0]) if len(inner) == 1 else _same
     if is_dataclass(hint):
-        return from_dict(hint, value)
-    return value
+        return lambda value: None if value is None else from_dict(hint, value)  # type: ignore[arg-type]
+    return _same
 
 
 def fingerprint(obj: Any) -> str:
