@@ -126,11 +126,12 @@ def _map_line(line: int, origin: list[int] | None) -> int:
 # --- resolving names to facts --------------------------------------------------------------
 
 
-def _lookup(facts: Facts, path: str) -> ObjectFacts | None:
-    found = facts.get(path)
-    if found is not None:
+def lookup_object(facts: Facts, path: str) -> ObjectFacts | None:
+    """An object by full path, unique name, or re-exported path (`pkg.Model` for
+    `pkg.models.Model`: the one object of that name in the package)."""
+    found = facts.get(path) or facts.find(path)
+    if found is not None or "." not in path:
         return found
-    # A re-export (`from pkg import Model` for `pkg.models.Model`): unique suffix in the package.
     root, _, _ = path.partition(".")
     name = path.rsplit(".", 1)[-1]
     matches = [
@@ -241,7 +242,7 @@ class _CallChecker(ast.NodeVisitor):
 
     def _resolve(self, node: ast.expr) -> ObjectFacts | None:
         path = self._path(node)
-        return _lookup(self.facts, path) if path else None
+        return lookup_object(self.facts, path) if path else None
 
     # calls
 
@@ -254,7 +255,7 @@ class _CallChecker(ast.NodeVisitor):
 
     def _target(self, func: ast.expr) -> tuple[str, Signature] | None:
         if isinstance(func, ast.Name) and func.id in self.instances:
-            cls = _lookup(self.facts, self.instances[func.id])
+            cls = lookup_object(self.facts, self.instances[func.id])
             if cls is None:
                 return None
             signature = _method(cls, self.facts, "forward") or _method(cls, self.facts, "__call__")
@@ -264,7 +265,7 @@ class _CallChecker(ast.NodeVisitor):
             and isinstance(func.value, ast.Name)
             and func.value.id in self.instances
         ):
-            cls = _lookup(self.facts, self.instances[func.value.id])
+            cls = lookup_object(self.facts, self.instances[func.value.id])
             signature = _method(cls, self.facts, func.attr) if cls is not None else None
             return (f"{cls.path}.{func.attr}", signature) if cls and signature else None
         obj = self._resolve(func)

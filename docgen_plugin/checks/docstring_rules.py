@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import itertools
+import re
 
 from docgen_plugin.checks.finding import Finding
 from docgen_plugin.checks.rules import register
@@ -214,11 +216,48 @@ def _is_test_module(obj: ObjectFacts) -> bool:
     return any(p in ("test", "tests") or p.startswith("test_") for p in obj.module.split("."))
 
 
+def _docstring_written_by_decorator(obj: ObjectFacts) -> bool:
+    """Whether a decorator fills in the docstring at import time (`@auto_docstring`,
+    `@add_start_docstrings`...): what the source lacks may be there at run time."""
+    return any("docstring" in d.rsplit(".", 1)[-1].lower() for d in obj.decorators)
+
+
+def _written_as_entries(doc: Docstring) -> set[str]:
+    """Names the docstring writes as `name (type): text` entries, parsed as such or not.
+
+    griffe drops entries it cannot read (`x (int)` with no colon), reads a mis-indented list as
+    one long description, and does not see a field list without a section heading. Such
+    names are documented, only not parsably: DG003 reports the malformed ones, not DG102/DG105.
+    """
+    names = set(_ENTRY_LINE.findall(doc.text)) | set(_RUN_ON_ENTRY.findall(doc.text))
+    for entry in (*doc.params, *doc.attributes):  # `to 8. dim_head (int)`: a run-on line
+        if not entry.name.isidentifier():
+            names.update(re.findall(r"[A-Za-z_]\w*", entry.name))
+    return names
+
+
+_ENTRY_LINE = re.compile(r"^[ \t]*\**([A-Za-z_]\w*)[ \t]*(?:\(|:(?!:))", re.M)
+# "... Defaults to 1280. depth (int): The number of blocks.": entries run on in one line.
+_RUN_ON_ENTRY = re.compile(r"\b([A-Za-z_]\w*) \([^()\n]*\):")
+
+
 def _documented_against(obj: ObjectFacts) -> Signature | None:
     """The signature a docstring's parameters section describes."""
     if obj.kind == "class":
         return obj.signature("__init__")
     return obj.signatures[0] if obj.signatures else None
+
+
+def _is_config(obj: ObjectFacts) -> bool:
+    """A config class, not a dataclass of outputs (`ModelOutput`, `BaseOutput` subclasses):
+    their fields are values a model returns, not knobs a user turns."""
+    names = (obj.name, *(b.rsplit(".", 1)[-1] for b in obj.bases))
+    return obj.is_config and not any(n.endswith(("Output", "Outputs")) for n in names)
+
+
+def _is_api(obj: ObjectFacts) -> bool:
+    """Public by name, and listed in the module's `__all__` where the module has one."""
+    return obj.is_public and obj.exported is not False
 
 
 def _accepted_names(signature: Signature) -> list[str]:
@@ -229,7 +268,11 @@ def check_object(obj: ObjectFacts, facts: Facts) -> list[Finding]:
     """Every DG1xx finding of one object."""
     findings: list[Finding] = []
     if obj.kind == "class" and obj.docstring is None:
-        if (obj.is_model or obj.is_config) and obj.is_public and not _is_test_module(obj):
+        init = facts.get(f"{obj.path}.__init__")
+        if ((obj.is_model or _is_config(obj)) and _is_api(obj) and not _is_test_module(obj)
+                and not _docstring_written_by_decorator(obj)
+                # Documenting the class in `__init__`'s docstring is a supported convention.
+                and (init is None or init.docstring is None)):
             kind = "model" if obj.is_model else "config"
             findings.append(Finding("DG107", f"public {kind} class `{obj.name}` has no docstring",
                                     obj.file, obj.line, obj.path))
@@ -240,7 +283,7 @@ def check_object(obj: ObjectFacts, facts: Facts) -> list[Finding]:
     signature = _documented_against(obj)
     if signature is not None and doc.documents_params:
         findings += _check_params(obj, doc, signature, facts)
-    if obj.is_config:
+    if _is_config(obj):
         findings += _check_config_fields(obj, doc, facts)
     return findings
 
@@ -259,7 +302,7 @@ def _check_params(
             if not name.isidentifier():
                 continue
             guess = _did_you_mean(name, accepted, TYPO_MATCH if open_kwargs else CLOSE_MATCH)
-            if open_kwargs and guess is None:
+            if open_kwargs and (guess is None or _adds_words(name, guess)):
                 continue  # may well be read from **kwargs
             hint = f"; did you mean `{guess}`?" if guess else ""
             out.append(Finding(
@@ -273,6 +316,13 @@ def _check_params(
     return out
 
 
+def _adds_words(documented: str, existing: str) -> bool:
+    """Documented `add_bos_token` for `bos_token`: words added name another option (read from
+    **kwargs), not a typo. (The other way, `num_classes` for `num_classes_v2`, is a rename.)"""
+    words, existing_words = documented.split("_"), existing.split("_")
+    return len(words) > len(existing_words) and all(w in words for w in existing_words)
+
+
 def _where(obj: ObjectFacts, signature: Signature) -> str:
     return f"{obj.name}.{signature.name}" if obj.kind == "class" else obj.name
 
@@ -282,11 +332,11 @@ def _check_default_and_type(
 ) -> list[Finding]:
     out: list[Finding] = []
     line = documented.line or doc.line
-    if documented.default is not None and param.default is not None and param.default != "None":
-        if same_value(documented.default, param.default) is False:
-            out.append(Finding(
-                "DG103", f"documented default of `{param.name}` is `{documented.default}`, "
-                f"the code's is `{param.default}`", obj.file, line, obj.path, param.name))
+    if (documented.default is not None and param.default is not None
+            and param.default != "None" and same_value(documented.default, param.default) is False):
+        out.append(Finding(
+            "DG103", f"documented default of `{param.name}` is `{documented.default}`, "
+            f"the code's is `{param.default}`", obj.file, line, obj.path, param.name))
     if documented.annotation and param.annotation and types_contradict(
         documented.annotation, param.annotation
     ):
@@ -312,7 +362,10 @@ def _documented_elsewhere(obj: ObjectFacts, facts: Facts) -> set[str]:
 def _check_undocumented(
     obj: ObjectFacts, doc: Docstring, signature: Signature, facts: Facts
 ) -> list[Finding]:
+    if _docstring_written_by_decorator(obj):
+        return []
     documented = {p.name for p in doc.params} | _documented_elsewhere(obj, facts)
+    documented |= _written_as_entries(doc) | _inherited_fields(obj)
     if obj.kind == "method" and obj.name == "__init__":
         parent = facts.get(obj.module)
         if parent is not None and parent.docstring is not None:
@@ -328,11 +381,17 @@ def _check_undocumented(
     ]
 
 
+def _inherited_fields(obj: ObjectFacts) -> set[str]:
+    """Fields a config class inherits: like forwarded parameters, documented by the base."""
+    return {f.name for f in obj.fields if f.inherited_from} if obj.kind == "class" else set()
+
+
 def _check_order(obj: ObjectFacts, doc: Docstring, signature: Signature) -> list[Finding]:
     order = {p.name: i for i, p in enumerate(signature.params)}
-    documented = [p for p in doc.params if p.name in order
+    inherited = _inherited_fields(obj)  # a dataclass puts them first; docs often put them last
+    documented = [p for p in doc.params if p.name in order and p.name not in inherited
                   and signature.param(p.name).forwarded_from is None]  # type: ignore[union-attr]
-    for before, after in zip(documented, documented[1:]):
+    for before, after in itertools.pairwise(documented):
         if order[after.name] < order[before.name]:
             expected = ", ".join(p.name for p in sorted(documented, key=lambda p: order[p.name]))
             return [Finding(
@@ -348,11 +407,16 @@ def _check_config_fields(obj: ObjectFacts, doc: Docstring, facts: Facts) -> list
     init = facts.get(f"{obj.path}.__init__")
     if init is not None and init.docstring is not None:
         entries.update({p.name: p for p in init.docstring.params if p.name not in entries})
+    # Fields of a private class are no user's knobs; a decorator may write their descriptions.
+    require = _is_api(obj) and not _is_test_module(obj) and not _docstring_written_by_decorator(obj)
+    written = _written_as_entries(doc)
     for field in obj.fields:
         if field.inherited_from or field.name.startswith("_"):
             continue
         entry = entries.get(field.name)
         if entry is None and not field.description:
+            if not require or field.name in written:
+                continue
             out.append(Finding("DG105", f"config field `{field.name}` of `{obj.name}` has no "
                                "description", obj.file, field.line or obj.line, obj.path,
                                field.name))

@@ -41,7 +41,30 @@ def same_value(documented: str, code: str) -> bool | None:
         if code_value is _UNKNOWN and doc_value is _UNKNOWN:
             return None if _squash(documented) != _squash(code) else True
         return None
+    if _rounded(documented, doc_value, code_value) or _broadcast(doc_value, code_value):
+        return True
+    if isinstance(doc_value, str) and not isinstance(code_value, str):
+        # Prose quotes a value it means literally: "Defaults to 'True'" states `True`.
+        unquoted = literal(doc_value)
+        if unquoted is not _UNKNOWN and not isinstance(unquoted, str):
+            return _equal(unquoted, code_value)
     return _equal(doc_value, code_value)
+
+
+def _rounded(documented: str, doc_value: Any, code_value: Any) -> bool:
+    """`0.910344` documents `0.910344004631042`: a long float rounded for the reader."""
+    digits = re.fullmatch(r"[-+]?\d*\.(\d{4,})", documented.strip().strip("`"))
+    return (digits is not None and type(code_value) is float and type(doc_value) is float
+            and round(code_value, len(digits.group(1))) == doc_value)
+
+
+def _broadcast(doc_value: Any, code_value: Any) -> bool:
+    """`stride=1` documents `stride=(1, 1)` (and `[4]` documents `4`): one value, repeated."""
+    for one, many in ((doc_value, code_value), (code_value, doc_value)):
+        if (isinstance(many, (list, tuple)) and many and isinstance(one, (int, float))
+                and not isinstance(one, bool) and all(_equal(one, v) for v in many)):
+            return True
+    return False
 
 
 def _equal(a: Any, b: Any) -> bool:

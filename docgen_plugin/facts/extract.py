@@ -58,23 +58,37 @@ def extract_module(path: Path, module: str, display: str, style: str = "auto") -
     code, diagnostics = read_source(path, display)
     if code is None:
         return ModuleFacts(module, display, diagnostics=tuple(diagnostics))
+    keep = _KeepTree()
     try:
-        tree = ast.parse(code, filename=display)
+        griffe_module = griffe.visit(module.split(".")[-1], path, code,
+                                     parent=_parents(module, path),
+                                     extensions=griffe.load_extensions(keep))
     except SyntaxError as error:
         message = f"syntax error: {error.msg}; fix the code (the rest of the tree is still checked)"
         return ModuleFacts(module, display, diagnostics=(
             Diagnostic("DG001", message, display, error.lineno or 1),
         ))
-    try:
-        griffe_module = griffe.visit(module.split(".")[-1], path, code, parent=_parents(module, path))
     except Exception as error:  # griffe fails on rare valid code: report, do not crash
         return ModuleFacts(module, display, diagnostics=(
             Diagnostic("DG001", f"griffe could not read this module: {error}", display, 1),
         ))
+    tree = keep.tree if keep.tree is not None else ast.parse(code, filename=display)
     reader = _Reader(display, style, code, _ast_index(tree))
     for member in griffe_module.members.values():
         reader.visit(member)
     return ModuleFacts(module, display, tuple(reader.objects), tuple(reader.diagnostics))
+
+
+class _KeepTree(griffe.Extension):
+    """Keeps the syntax tree griffe parses, so that each file is parsed once, not twice."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tree: ast.Module | None = None
+
+    def on_module_node(self, *, node: ast.AST | griffe.ObjectNode, **kwargs: object) -> None:
+        if isinstance(node, ast.Module):
+            self.tree = node
 
 
 def _parents(module: str, path: Path) -> griffe.Module | None:
@@ -112,6 +126,7 @@ class _Reader:
         self.style = style
         self.code = code
         self.lines = code.splitlines()
+        self.source_lines: list[str] | None = None  # split as ast counts lines
         self.nodes = nodes
         self.objects: list[ObjectFacts] = []
         self.diagnostics: list[Diagnostic] = []
@@ -189,10 +204,22 @@ class _Reader:
         positional = [*args.posonlyargs, *args.args]
         pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
         pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
-        return {
-            arg.arg: ast.get_source_segment(self.code, default) or ast.unparse(default)
-            for arg, default in pairs
-        }
+        return {arg.arg: self.segment(default) or ast.unparse(default) for arg, default in pairs}
+
+    def segment(self, node: ast.expr) -> str | None:
+        """`ast.get_source_segment` without re-splitting the whole file on every call."""
+        # (get_source_segment splits the source each time: quadratic on big modules.)
+        if self.source_lines is None:
+            self.source_lines = self.code.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        try:
+            first, last = node.lineno - 1, node.end_lineno - 1  # type: ignore[operator]
+            lines = [line.encode() for line in self.source_lines[first:last + 1]]
+            if first == last:
+                return lines[0][node.col_offset:node.end_col_offset].decode()
+            lines[0], lines[-1] = lines[0][node.col_offset:], lines[-1][:node.end_col_offset]
+            return b"\n".join(lines).decode()
+        except (TypeError, IndexError, UnicodeDecodeError):
+            return None
 
     def signature(self, function: griffe.Function) -> Signature:
         defaults = self.source_defaults(function)
@@ -242,6 +269,7 @@ class _Reader:
             fields=self.class_fields(cls),
             suppressed=self.suppressed(cls.lineno or line, (doc.line - 1) if doc else line),
             forwards_kwargs_to_base=self.forwards_kwargs(cls),
+            exported=_exported(cls),
         )
 
     def read_function(self, function: griffe.Function) -> ObjectFacts:
@@ -304,6 +332,16 @@ class _Reader:
         return False
 
 
+def _exported(obj: griffe.Object) -> bool | None:
+    """Whether the module's `__all__` lists the object (or its outermost class); None if unknown."""
+    while isinstance(obj.parent, griffe.Class):
+        obj = obj.parent
+    exports = obj.module.exports
+    if exports is None or not all(isinstance(name, str) for name in exports):
+        return None  # no `__all__`, or one griffe could not read to the end
+    return obj.name in exports
+
+
 def _base_path(base: object) -> str:
     return str(getattr(base, "canonical_path", None) or base)
 
@@ -334,15 +372,28 @@ def _field_value(value: object) -> tuple[str | None, str | None, bool]:
         default = None
     description = None
     for key in ("description", "help", "doc"):
-        if isinstance(keywords.get(key), ast.Constant):
-            description = str(keywords[key].value)  # type: ignore[union-attr]
+        if key in keywords:
+            description = _text(keywords[key]) or description
     metadata = keywords.get("metadata")
     if isinstance(metadata, ast.Dict):
         for key_node, value_node in zip(metadata.keys, metadata.values):
-            if (isinstance(key_node, ast.Constant) and key_node.value in ("help", "description", "doc")
-                    and isinstance(value_node, ast.Constant)):
-                description = str(value_node.value)
+            if isinstance(key_node, ast.Constant) and key_node.value in ("help", "description", "doc"):
+                description = _text(value_node) or description
     return default, description, in_init
+
+
+def _text(node: ast.expr) -> str | None:
+    """A help text: a string, an f-string, or strings in parentheses that a stray comma made
+    a tuple (`"help": ("Whether to ...", "and ...")`, as written in the wild)."""
+    if isinstance(node, ast.Constant):
+        return str(node.value)
+    if isinstance(node, ast.JoinedStr):
+        return ast.unparse(node)
+    if isinstance(node, ast.Tuple) and node.elts and all(
+        isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts
+    ):
+        return "".join(e.value for e in node.elts)  # type: ignore[attr-defined]
+    return None
 
 
 def _call_name(func: ast.expr) -> str:

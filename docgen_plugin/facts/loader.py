@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from docgen_plugin.facts.cache import FactsCache, content_hash
+from docgen_plugin.facts.cache import FactsCache, content_hash, encode
 from docgen_plugin.facts.config_files import read_config_files
 from docgen_plugin.facts.discover import SourceFile, discover
 from docgen_plugin.facts.extract import extract_module
@@ -19,9 +19,12 @@ from docgen_plugin.settings import Settings
 PARALLEL_THRESHOLD = 40
 
 
-def _extract(job: tuple[str, str, str, str]) -> ModuleFacts:
-    path, module, display, style = job
-    return extract_module(Path(path), module, display, style)
+def _extract(job: tuple[str, str, str, str, bool]) -> tuple[ModuleFacts, str | None]:
+    """Facts of one file and, when they will be cached, their JSON (encoded here, in the
+    worker: serialising every module in the main process took a sixth of a cold run)."""
+    path, module, display, style, cached = job
+    facts = extract_module(Path(path), module, display, style)
+    return facts, encode(facts) if cached else None
 
 
 def load_facts(
@@ -40,9 +43,11 @@ def load_facts(
             modules[source.display] = cached
         else:
             todo.append((source, digest))
-    for (source, digest), facts in zip(todo, _extract_all(todo, settings.docstring_style)):
+    extracted = _extract_all(todo, settings.docstring_style, cache.enabled)
+    for (source, digest), (facts, encoded) in zip(todo, extracted):
         modules[source.display] = facts
-        cache.put(source.display, digest, facts)
+        if encoded is not None:
+            cache.put_encoded(source.display, digest, encoded)
     cache.save(keep={s.display for s in sources})
     linked = link([modules[s.display] for s in sources])
     config_files, config_diagnostics = read_config_files(config_sources, linked, settings)
@@ -53,10 +58,14 @@ def load_facts(
     )
 
 
-def _extract_all(todo: list[tuple[SourceFile, str]], style: str) -> list[ModuleFacts]:
-    jobs = [(str(s.path), s.module, s.display, style) for s, _ in todo]
+def _extract_all(
+    todo: list[tuple[SourceFile, str]], style: str, cached: bool
+) -> list[tuple[ModuleFacts, str | None]]:
+    jobs = [(str(s.path), s.module, s.display, style, cached) for s, _ in todo]
     workers = min(os.cpu_count() or 1, 4)
     if len(jobs) < PARALLEL_THRESHOLD or workers < 2:
         return [_extract(job) for job in jobs]
+    # Small chunks: files differ a lot in size, and one big last chunk leaves a core idle.
+    chunksize = max(1, min(16, len(jobs) // (workers * 8)))
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_extract, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+        return list(pool.map(_extract, jobs, chunksize=chunksize))

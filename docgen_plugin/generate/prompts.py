@@ -125,6 +125,9 @@ def missing_facts(obj: ObjectFacts, facts: Facts | None = None) -> list[str]:
             if doc is not None and doc.documents_params and doc.param(param.name) is None:
                 missing.append(f"description of `{param.name}`")
     forward = obj.signature("forward")
+    if forward is not None:
+        missing += [f"type of `{p.name}` of forward" for p in forward.own_params
+                    if p.annotation is None and not p.is_variadic]
     returning = forward if forward is not None else (signature if obj.kind != "class" else None)
     if returning is not None and returning.returns is None and obj.kind != "module":
         missing.append(f"return type of `{returning.name}`")
@@ -140,6 +143,8 @@ def facts_block(obj: ObjectFacts, facts: Facts | None = None) -> str:
     head = f"object: {obj.path} ({what}"
     head += f"; bases: {', '.join(obj.bases)})" if obj.bases else ")"
     lines = [head]
+    if obj.kind in ("class", "function"):
+        lines.append(f"import: from {obj.module} import {obj.name}")
     signature = obj.call_signature
     if signature is not None:
         lines.append("call: " + signature_text(obj.name, signature))
@@ -177,7 +182,11 @@ def user_message(
     changes: Sequence[str] = (),
 ) -> str:
     """The user turn: facts, the section asked for, and (retry/update) what to fix."""
-    parts = [f"Facts:\n{facts_block(obj, facts)}", f"Section: {spec.title}\n{spec.instructions}"]
+    parts = [
+        f"Facts:\n{facts_block(obj, facts)}",
+        f"Section: {spec.title}\nWrite the {spec.title.lower()} section for `{obj.name}`. "
+        + spec.instructions,
+    ]
     if previous is not None:
         parts.append("Current text of the section (quoted):\n" + quote(previous, limit=1200))
         listed = "\n".join(f"- {c}" for c in changes) or "- (details unknown)"

@@ -12,17 +12,18 @@ import ast
 import builtins
 import keyword
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from docgen_plugin.checks.codeblocks import CodeBlock, check_block
+from docgen_plugin.checks.codeblocks import PYTHON_INFOS, CodeBlock, check_block
 from docgen_plugin.facts.model import Facts, ObjectFacts
-from docgen_plugin.generate.prompts import context_objects
+from docgen_plugin.generate.prompts import SYSTEM, context_objects
+from docgen_plugin.sections.catalogue import SectionSpec
 from docgen_plugin.sections.render import annotation_names, escape_html
 
 ReasonCode = Literal[
-    "empty", "unknown-identifier", "wrong-default", "code", "html", "link"
+    "empty", "unknown-identifier", "wrong-default", "code", "html", "link", "structure", "echo"
 ]
 
 # Words a draft may use in code without the facts stating them: the libraries and names any
@@ -47,6 +48,13 @@ ALLOWED_NAMES = frozenset(
 ALLOWED_NAMES |= frozenset(dir(builtins)) | frozenset(keyword.kwlist)
 ALLOWED_MODULES = frozenset({"torch", "nn", "F", "np", "numpy", "transformers", "os", "math",
                              "typing", "pathlib", "json", "dataclasses", "pydantic", "peft"})
+# CamelCase words a draft may use in prose although the code does not name them.
+ALLOWED_WORDS = frozenset({"PyTorch", "NumPy", "GitHub", "HuggingFace", "JavaScript", "MkDocs",
+                           "TorchScript", "SafeTensors", "LoRA", "DataLoader", "GPUs", "CPUs"})
+# Text only a prompt has: a draft that contains it is echoing the prompt, not answering.
+PROMPT_TEXT = ("Facts:", "missing (write TODO", "quoted from the code", "Section:",
+               "Your previous draft was rejected")
+ECHO_WORDS = 6  # this many words in a row from the prompt: an echo, not an answer
 ABBREVIATIONS = frozenset({"e.g", "i.e", "etc", "vs", "cf", "a.k.a", "w.r.t"})
 FILE_LIKE = re.compile(
     r"^[\w./-]+\.(json|jsonl|ya?ml|toml|py|md|txt|safetensors|bin|pt|pth|ckpt|gguf|cfg|ini|"
@@ -55,7 +63,8 @@ FILE_LIKE = re.compile(
 _FENCE_INFO = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.DOTALL)
 _DOTTED = re.compile(r"(?<![\w./:@-])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)(?![\w/(-])")
-_URL = re.compile(r"\b(?:https?|ftp)://|\bwww\.\w", re.IGNORECASE)
+_URL = re.compile(r"\b(?:https?|ftp)://|\bwww\.\w|\b(?:javascript|vbscript):|\bdata:\w+/",
+                  re.IGNORECASE)
 _SCHEME = re.compile(r"^[A-Za-z][\w+.-]*:")
 _NAME = r"`?(?P<name>[A-Za-z_][\w.]*)`?"
 _VALUE = r"(?:`(?P<code>[^`]+)`|(?P<bare>[^\s,;`]+))"
@@ -73,6 +82,10 @@ _CLAIMS = (
         r"default(?:\s+value)?\s+(?:of|for)\s+" + _NAME + r"\s+is\s+" + _VALUE, re.IGNORECASE
     ),
 )
+_SNAKE_OR_CAMEL = re.compile(
+    r"(?<![\w.`/-])([A-Za-z][A-Za-z0-9]*_\w+|[a-z]+[A-Z]\w*|[A-Z][a-z0-9]+[A-Z]\w*)(?![\w`(])"
+)
+_EXCEPTION = re.compile(r"\b([A-Z]\w*(?:Error|Exception|Warning))\b")
 _ASSIGN = re.compile(r"(?<![\w.=!<>])(?P<name>[A-Za-z_]\w*)\s?=(?!=)\s?" + _VALUE)
 
 
@@ -101,10 +114,15 @@ class Verification:
 
 
 @dataclass(frozen=True)
-class _Known:
+class KnownNames:
+    """What a draft about one object may name: identifiers, paths, defaults, modules."""
+
     names: frozenset[str]  # every identifier the facts state (or the allow-list has)
     paths: frozenset[str]  # full dotted paths of loaded objects
     defaults: dict[str, tuple[str | None, ...]]  # param/field name -> defaults (None: required)
+    elsewhere: frozenset[str] = frozenset()  # parameters and fields of other loaded objects
+    stated: frozenset[str] = frozenset()  # identifiers the facts themselves state (no allow-list)
+    modules: frozenset[str] = frozenset()  # top-level modules the code and its docs use
 
 
 def _identifiers(text: str) -> set[str]:
@@ -113,9 +131,9 @@ def _identifiers(text: str) -> set[str]:
 
 def known_names(
     obj: ObjectFacts, facts: Facts | None, allowed: Collection[str] = ()
-) -> _Known:
+) -> KnownNames:
     """Identifiers, paths and defaults a draft about `obj` may name."""
-    names: set[str] = set(ALLOWED_NAMES) | set(allowed)
+    names: set[str] = set()
     defaults: dict[str, list[str | None]] = {}
     everything = facts.objects if facts is not None else (obj,)
     paths = {o.path for o in everything} | {obj.path}
@@ -142,8 +160,21 @@ def known_names(
     expanded = set(names)
     for name in names:
         expanded.update(name.split("."))
-    return _Known(
-        frozenset(expanded), frozenset(paths), {k: tuple(v) for k, v in defaults.items()}
+    elsewhere = {
+        p.name for o in everything for sig in o.signatures for p in sig.params
+    } | {f.name for o in everything for f in o.fields}
+    modules = {p.split(".")[0] for p in paths} | set(ALLOWED_MODULES)
+    for other in everything:  # what bases and annotations name: torch, transformers...
+        dotted = [*other.bases, *(s.returns or "" for s in other.signatures)]
+        dotted += [p.annotation or "" for s in other.signatures for p in s.params]
+        modules.update(n.split(".")[0] for d in dotted for n in annotation_names(d) if "." in n)
+    return KnownNames(
+        frozenset(expanded | ALLOWED_NAMES | set(allowed)),
+        frozenset(paths),
+        {k: tuple(v) for k, v in defaults.items()},
+        frozenset(elsewhere),
+        frozenset(expanded),
+        frozenset(modules),
     )
 
 
@@ -191,8 +222,9 @@ def _clean_value(value: str) -> str:
 # --- the checks -------------------------------------------------------------------------------
 
 
-def _split(text: str) -> tuple[str, list[CodeBlock]]:
-    """Prose (fenced blocks blanked, line count kept) and the fenced blocks."""
+def _split(text: str) -> tuple[str, list[CodeBlock], bool]:
+    """Prose (code blanked, line count kept) and the code: fenced blocks, and doctest
+    sessions written without a fence (`>>>` lines up to the next blank line)."""
     prose: list[str] = []
     blocks: list[CodeBlock] = []
     fence: str | None = None
@@ -201,11 +233,20 @@ def _split(text: str) -> tuple[str, list[CodeBlock]]:
     start = 0
     for number, line in enumerate(text.splitlines(), start=1):
         match = _FENCE_INFO.match(line)
-        if fence is None and match:
-            fence, info, code, start = match.group(1), line.strip()[len(match.group(1)):], [], number
+        rest = line.strip()[len(match.group(1)) :] if match else ""
+        if fence == "doctest" and not line.strip():
+            blocks.append(CodeBlock("pycon", "\n".join(code) + "\n", start))
+            fence = None
+        if fence is None and line.lstrip().startswith(">>>"):
+            fence, info, code, start = "doctest", "pycon", [line], number
             prose.append("")
-        elif fence is not None and match and match.group(1).startswith(fence) and not line.strip(
-        )[len(match.group(1)):].strip():
+        elif fence == "doctest":
+            code.append(line)
+            prose.append("")
+        elif fence is None and match:
+            fence, info, code, start = match.group(1), rest, [], number
+            prose.append("")
+        elif fence is not None and match and match.group(1).startswith(fence) and not rest.strip():
             blocks.append(CodeBlock(info.strip(), "\n".join(code) + "\n", start + 1))
             fence = None
             prose.append("")
@@ -214,12 +255,14 @@ def _split(text: str) -> tuple[str, list[CodeBlock]]:
             prose.append("")
         else:
             prose.append(line)
+    unclosed = fence not in (None, "doctest")
     if fence is not None:  # an unclosed fence is still code
-        blocks.append(CodeBlock(info.strip(), "\n".join(code) + "\n", start + 1))
-    return "\n".join(prose), blocks
+        first = start if fence == "doctest" else start + 1
+        blocks.append(CodeBlock(info.strip(), "\n".join(code) + "\n", first))
+    return "\n".join(prose), blocks, unclosed
 
 
-def _dotted_known(dotted: str, known: _Known) -> bool:
+def _dotted_known(dotted: str, known: KnownNames) -> bool:
     if dotted in known.paths or any(p.endswith("." + dotted) for p in known.paths):
         return True
     parts = dotted.split(".")
@@ -228,7 +271,7 @@ def _dotted_known(dotted: str, known: _Known) -> bool:
     return all(part in known.names for part in parts)
 
 
-def _span_reasons(span: str, known: _Known) -> Iterable[Reason]:
+def _span_reasons(span: str, known: KnownNames) -> Iterable[Reason]:
     """Identifiers and `name=value` claims inside one inline code span."""
     content = span.strip()
     if not content or FILE_LIKE.match(content) or content.lower() in ABBREVIATIONS:
@@ -246,6 +289,10 @@ def _span_reasons(span: str, known: _Known) -> Iterable[Reason]:
             target = node.targets[0]
             if isinstance(target, ast.Name):
                 yield from _claim(target.id, ast.unparse(node.value), known, flag_unknown=True)
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:  # `eps: float = 1e-5`
+            if isinstance(node.target, ast.Name):
+                yield from _claim(node.target.id, ast.unparse(node.value), known,
+                                  flag_unknown=True)
         elif isinstance(node, ast.keyword) and node.arg and node.arg not in known.names:
             yield Reason("unknown-identifier", f"`{node.arg}` is not a parameter the code "
                          "has", node.arg)
@@ -280,23 +327,20 @@ def _names_in(tree: ast.AST) -> list[str]:
     return found
 
 
-def _claim(name: str, value: str, known: _Known, *, flag_unknown: bool) -> Iterable[Reason]:
+def _claim(name: str, value: str, known: KnownNames, *, flag_unknown: bool) -> Iterable[Reason]:
     name = name.rsplit(".", 1)[-1]
     value = _clean_value(value)
     if not value:
         return
     defaults = known.defaults.get(name)
     if defaults is None:
-        if flag_unknown:
+        if flag_unknown and name not in known.elsewhere:
             yield Reason("unknown-identifier", f"`{name}` is not a parameter or field the code "
                          "has", name)
         return
-    stated = _normal(value)
-    if stated[0] == "expr" and value not in known.names and value not in ("None", "True",
-                                                                           "False"):
-        if not any(d is not None and _normal(d)[0] == "literal" and isinstance(
-                _normal(d)[1], str) for d in defaults):
-            return  # "defaults to the hidden size": English, not a value
+    english = _normal(value)[0] == "expr" and value not in known.names
+    if english and not any(_is_string(d) for d in defaults):
+        return  # "defaults to the hidden size": English, not a value
     if any(d is not None and same_value(value, d) for d in defaults):
         return
     stated_defaults = [d for d in defaults if d is not None]
@@ -308,7 +352,14 @@ def _claim(name: str, value: str, known: _Known, *, flag_unknown: bool) -> Itera
                      f"code, not {value}", name)
 
 
-def _prose_reasons(prose: str, known: _Known) -> Iterable[Reason]:
+def _is_string(source: str | None) -> bool:
+    if source is None:
+        return False
+    kind, value = _normal(source)
+    return kind == "literal" and isinstance(value, str)
+
+
+def _prose_reasons(prose: str, known: KnownNames) -> Iterable[Reason]:
     for pattern in _CLAIMS:
         for match in pattern.finditer(prose):
             name = match.group("name")
@@ -321,6 +372,14 @@ def _prose_reasons(prose: str, known: _Known) -> Iterable[Reason]:
         yield from _claim(match.group("name"), value, known, flag_unknown=True)
     for match in _CODE_SPAN.finditer(prose):
         yield from _span_reasons(match.group(2), known)
+    for match in _SNAKE_OR_CAMEL.finditer(outside):
+        word = match.group(1)
+        if word not in known.names and word not in ALLOWED_WORDS and not FILE_LIKE.match(word):
+            yield Reason("unknown-identifier", f"`{word}` is not in the code", word)
+    for match in _EXCEPTION.finditer(prose):
+        if match.group(1) not in known.stated:  # builtins too: which ones it raises is a claim
+            yield Reason("unknown-identifier", f"the code does not state that `{match.group(1)}`"
+                         " is raised", match.group(1))
     for match in _DOTTED.finditer(outside):
         dotted = match.group(1)
         if dotted.lower() in ABBREVIATIONS or FILE_LIKE.match(dotted):
@@ -339,7 +398,10 @@ def _markup_reasons(text: str) -> Iterable[Reason]:
                 yield from walk(token.children)
 
     for token in walk(MarkdownIt("commonmark").parse(text)):
-        if token.type in ("html_block", "html_inline"):
+        if token.type == "heading_open":
+            yield Reason("structure", "no headings inside a section: the page has them",
+                         "heading")
+        elif token.type in ("html_block", "html_inline"):
             snippet = " ".join(token.content.split())[:60]
             yield Reason("html", f"raw HTML is not allowed: {snippet}", snippet)
         elif token.type in ("link_open", "image"):
@@ -352,7 +414,7 @@ def _markup_reasons(text: str) -> Iterable[Reason]:
                          _URL.search(token.content).group(0))  # type: ignore[union-attr]
 
 
-def _import_reasons(block: CodeBlock, known: _Known) -> Iterable[Reason]:
+def _import_reasons(block: CodeBlock, known: KnownNames) -> Iterable[Reason]:
     """`from pkg.x import Name` inside the documented package must name a real object."""
     roots = {p.split(".")[0] for p in known.paths}
     try:
@@ -360,6 +422,13 @@ def _import_reasons(block: CodeBlock, known: _Known) -> Iterable[Reason]:
     except SyntaxError:
         return
     for node in ast.walk(tree):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names = [node.module]
+        for name in names:
+            if name.split(".")[0] not in known.modules:
+                yield Reason("code", f"code imports `{name}`, which the documented code does "
+                             "not use", name)
         if isinstance(node, ast.ImportFrom) and node.module and not node.level:
             if node.module.split(".")[0] not in roots:
                 continue
@@ -372,27 +441,107 @@ def _import_reasons(block: CodeBlock, known: _Known) -> Iterable[Reason]:
                     yield Reason("code", f"code imports `{path}`, which does not exist", path)
 
 
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.casefold())
+
+
+def _echo_reasons(text: str, section: SectionSpec | None) -> Iterable[Reason]:
+    """A small model often repeats its instructions instead of following them: any run of
+    six words from the rules or the section's instructions, or text only prompts have."""
+    for piece in PROMPT_TEXT:
+        if piece in text:
+            yield Reason("echo", f"the draft repeats the prompt ({piece!r})", "echo")
+            return
+    words = _words(text)
+    drafted = {tuple(words[i : i + ECHO_WORDS]) for i in range(len(words) - ECHO_WORDS + 1)}
+    for source in (SYSTEM, section.instructions if section is not None else ""):
+        given = _words(source)
+        for i in range(len(given) - ECHO_WORDS + 1):
+            if tuple(given[i : i + ECHO_WORDS]) in drafted:
+                shown = " ".join(given[i : i + ECHO_WORDS])
+                yield Reason("echo", f"the draft repeats the prompt ({shown!r}) instead of "
+                             "answering it", "echo")
+                return
+
+
+# Talk about the task instead of doing it: "The facts are:", "This section ...".
+_META = re.compile(
+    r"^\W*(?:the|this)\s+[\w\s`-]{0,40}?\bsection\b|\bthe facts\b|\bthis section\b|"
+    r"\b(?:previous|this|the) draft\b|\bthe code is rejected\b|\bwritten in markdown\b|"
+    r"\b(?:two|three)[- ]to[- ](?:three|four)[- ]sentences?\b",
+    re.IGNORECASE,
+)
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$", re.MULTILINE)
+_QUOTED = re.compile(r"^\s{0,3}>(?!>>)[ \t]?(.*)$", re.MULTILINE)
+
+
+def _shape_reasons(text: str, prose: str, quoted_facts: str) -> Iterable[Reason]:
+    """Talk about the task instead of doing it, a lead-in to nothing, a table (tables come
+    from facts), or the prompt's quoted facts copied back."""
+    stripped = text.strip()
+    if _META.search(prose.strip()):
+        yield Reason("structure", "the draft talks about the task instead of doing it", "meta")
+    if _TABLE_ROW.search(prose):
+        yield Reason("structure", "no tables in a draft: docgen renders them from the facts",
+                     "table")
+    for match in _QUOTED.finditer(prose):
+        line = match.group(1).strip()
+        if not line or line in quoted_facts:
+            yield Reason("echo", "the draft copies the quoted docstring instead of writing",
+                         "echo")
+            break
+    if stripped.endswith(":"):
+        yield Reason("structure", "the draft ends with a lead-in to nothing (cut off?)",
+                     "dangling")
+
+
+def _usage_reasons(
+    obj: ObjectFacts, blocks: Sequence[CodeBlock], section: SectionSpec | None
+) -> Iterable[Reason]:
+    """An example section must hold a Python example that uses the object."""
+    if section is None or not section.code:
+        return
+    python = [b for b in blocks if b.language in ("", *PYTHON_INFOS)]
+    if not any(re.search(rf"\b{re.escape(obj.name)}\b", b.code) for b in python):
+        yield Reason("structure", f"the example has no Python code that uses `{obj.name}`",
+                     "example")
+
+
 def verify_draft(
     text: str,
     obj: ObjectFacts,
     facts: Facts | None = None,
     *,
+    section: SectionSpec | None = None,
     allowed: Collection[str] = (),
 ) -> Verification:
-    """Check a draft about `obj`; the returned text has any raw HTML escaped."""
+    """Check a draft about `obj` (for `section`, when given); the returned text has any raw
+    HTML escaped."""
     if not text.strip():
         return Verification("", (Reason("empty", "the draft is empty"),))
     known = known_names(obj, facts, allowed)
-    prose, blocks = _split(text)
+    prose, blocks, unclosed = _split(text)
     reasons: list[Reason] = []
+    reasons += _echo_reasons(text, section)
     reasons += _prose_reasons(prose, known)
     reasons += _markup_reasons(prose)
+    reasons += _usage_reasons(obj, blocks, section)
+    docstrings = "\n".join(
+        o.docstring.text for o in context_objects(obj, facts) if o.docstring is not None
+    )
+    reasons += _shape_reasons(text, prose, docstrings)
+    if unclosed:
+        reasons.append(Reason("code", "a code block is not closed (the draft was cut off?)",
+                              "fence"))
     checked_facts = facts if facts is not None else Facts(objects=(obj,))
     for block in blocks:
-        source = block.code if block.language else block.code
-        for problem in check_block(CodeBlock(block.info or "python", source, block.line),
-                                   checked_facts):
+        # A draft's untagged block is held to Python's rules: a draft has no shell output.
+        python = CodeBlock(block.info or "python", block.code, block.line)
+        for problem in check_block(python, checked_facts):
             reasons.append(Reason("code", problem.message, problem.subject or problem.target))
         reasons += _import_reasons(block, known)
-    unique = tuple(dict.fromkeys(reasons))  # same reason twice says nothing new
-    return Verification(escape_html(text), unique)
+    # One reason per problem: a name flagged as a claim and as a name is one mistake.
+    unique: dict[tuple[str, str], Reason] = {}
+    for reason in reasons:
+        unique.setdefault((reason.code, reason.subject or reason.message), reason)
+    return Verification(escape_html(text), tuple(unique.values()))

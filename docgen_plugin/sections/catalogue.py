@@ -34,6 +34,9 @@ class SectionSpec:
         default=None, metadata={"help": "A table rendered from facts, never by the model."}
     )
     max_new_tokens: int = field(default=160, metadata={"help": "Token budget for the prose."})
+    code: bool = field(
+        default=False, metadata={"help": "The answer holds a code block (kept, not cleaned)."}
+    )
 
     @property
     def deterministic(self) -> bool:
@@ -68,6 +71,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
             "module and calls it with parameters from the signature only."
         ),
         max_new_tokens=160,
+        code=True,
     ),
     SectionSpec(
         kind="intended-use",

@@ -87,7 +87,7 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
 
 
 def annotation_names(annotation: str | None) -> list[str]:
-    """Identifiers an annotation mentions: `Optional[pkg.TinyConfig]` -> [Optional, pkg.TinyConfig]."""
+    """Identifiers an annotation mentions: `Optional[pkg.Config]` -> [Optional, pkg.Config]."""
     return _IDENT.findall(annotation or "")
 
 
@@ -263,15 +263,18 @@ def fallback_text(spec: SectionSpec, obj: ObjectFacts, facts: Facts | None = Non
         note = "expand this overview." if summary else "the code has no docstring; describe it."
         return f"{body}\n\n{todo(note)}"
     if spec.kind == "usage":
-        return (
-            f"```python\n{example_code(obj, facts)}\n```\n\n"
-            f"{todo('replace `...` with real values and explain the example.')}"
-        )
+        code = example_code(obj, facts)
+        ask = "replace `...` with real values and explain the example." if "..." in code else (
+            "explain the example.")
+        return f"```python\n{code}\n```\n\n{todo(ask)}"
     if spec.kind == "errors" and doc is not None:
         raises = [s for s in doc.sections if s.kind == "raises"]
         if raises:
-            quoted = "\n".join(f"> {line}" for line in escape_html(raises[0].text).splitlines())
-            return f"The docstring states:\n\n{quoted}\n\n{todo('explain when each is raised.')}"
+            listed = "\n".join(
+                f"- {line.strip()}" for line in escape_html(raises[0].text).splitlines()
+                if line.strip()
+            )
+            return f"The docstring states:\n\n{listed}\n\n{todo('explain when each is raised.')}"
     asks = {
         "inputs": f"describe what `{obj.name}` takes and returns.",
         "intended-use": f"describe the intended use of `{obj.name}`.",

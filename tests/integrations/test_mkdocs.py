@@ -11,7 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-
 from sites import write_mkdocs_site
 
 LABEL = "Draft — written by docgen from the code; review before publishing"

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from sites import write_sphinx_site
 
 LABEL = "Draft — written by docgen from the code; review before publishing"
