@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 
 from docgen_plugin.checks import diagnostics as _diagnostics  # noqa: F401  (registers DG0xx)
+from docgen_plugin.checks import staleness as _staleness  # noqa: F401  (registers DG3xx)
 from docgen_plugin.checks.diagnostics import diagnostic_findings
 from docgen_plugin.checks.docstring_rules import check_object
 from docgen_plugin.checks.finding import Finding

@@ -16,9 +16,10 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from docgen_plugin.checks import values
 from docgen_plugin.checks.codeblocks import PYTHON_INFOS, CodeBlock, check_block
 from docgen_plugin.facts.model import Facts, ObjectFacts
-from docgen_plugin.generate.prompts import SYSTEM, context_objects
+from docgen_plugin.generate.prompts import SYSTEM, context_objects, facts_block
 from docgen_plugin.sections.catalogue import SectionSpec
 from docgen_plugin.sections.render import annotation_names, escape_html
 
@@ -85,6 +86,7 @@ _CLAIMS = (
 _SNAKE_OR_CAMEL = re.compile(
     r"(?<![\w.`/-])([A-Za-z][A-Za-z0-9]*_\w+|[a-z]+[A-Z]\w*|[A-Z][a-z0-9]+[A-Z]\w*)(?![\w`(])"
 )
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\w.]*\w)")
 _EXCEPTION = re.compile(r"\b([A-Z]\w*(?:Error|Exception|Warning))\b")
 _ASSIGN = re.compile(r"(?<![\w.=!<>])(?P<name>[A-Za-z_]\w*)\s?=(?!=)\s?" + _VALUE)
 
@@ -123,6 +125,11 @@ class KnownNames:
     elsewhere: frozenset[str] = frozenset()  # parameters and fields of other loaded objects
     stated: frozenset[str] = frozenset()  # identifiers the facts themselves state (no allow-list)
     modules: frozenset[str] = frozenset()  # top-level modules the code and its docs use
+    numbers: frozenset[float] = frozenset()  # every number the facts state
+
+
+def _numbers(text: str) -> set[float]:
+    return {float(n) for n in _NUMBER.findall(text)}
 
 
 def _identifiers(text: str) -> set[str]:
@@ -175,6 +182,7 @@ def known_names(
         frozenset(elsewhere),
         frozenset(expanded),
         frozenset(modules),
+        frozenset(_numbers(facts_block(obj, facts)) | {0.0, 1.0}),
     )
 
 
@@ -195,18 +203,11 @@ def _normal(source: str) -> tuple[str, Any]:
 
 
 def same_value(stated: str, code: str) -> bool:
-    """True when a value a draft states equals a default in code: `1e-1` == `0.1`."""
-    kind_a, a = _normal(stated)
-    kind_b, b = _normal(code)
-    if kind_a == kind_b == "literal":
-        if isinstance(a, bool) or isinstance(b, bool):
-            return type(a) is type(b) and a == b
-        return bool(a == b)
-    if kind_b == "literal" and isinstance(b, str):  # "defaults to gelu" for `"gelu"`
-        return stated.strip().strip("'\"`") == b
-    if kind_a == kind_b:
-        return bool(a == b)
-    return False
+    """True when a value a draft states surely equals a default in code: `1e-1` == `0.1`.
+
+    The checker's comparison, strict: what it cannot decide is not accepted from a model.
+    """
+    return values.same_value(stated, code) is True
 
 
 def _clean_value(value: str) -> str:
@@ -360,15 +361,18 @@ def _is_string(source: str | None) -> bool:
 
 
 def _prose_reasons(prose: str, known: KnownNames) -> Iterable[Reason]:
+    claimed: set[str] = set()  # values already judged as claimed defaults
     for pattern in _CLAIMS:
         for match in pattern.finditer(prose):
             name = match.group("name")
             value = match.group("code") or match.group("bare") or ""
+            claimed.update(_NUMBER.findall(value))
             backticked = prose[match.start()] == "`"
             yield from _claim(name, value, known, flag_unknown=backticked or "_" in name)
     outside = _CODE_SPAN.sub(" ", prose)
     for match in _ASSIGN.finditer(outside):
         value = match.group("code") or match.group("bare") or ""
+        claimed.update(_NUMBER.findall(value))
         yield from _claim(match.group("name"), value, known, flag_unknown=True)
     for match in _CODE_SPAN.finditer(prose):
         yield from _span_reasons(match.group(2), known)
@@ -376,6 +380,11 @@ def _prose_reasons(prose: str, known: KnownNames) -> Iterable[Reason]:
         word = match.group(1)
         if word not in known.names and word not in ALLOWED_WORDS and not FILE_LIKE.match(word):
             yield Reason("unknown-identifier", f"`{word}` is not in the code", word)
+    for number in _NUMBER.findall(outside):
+        # a number the facts do not state is a made-up size, year or count
+        if number not in claimed and float(number) not in known.numbers:
+            yield Reason("unknown-identifier", f"the number {number} is not in the code",
+                         number)
     for match in _EXCEPTION.finditer(prose):
         if match.group(1) not in known.stated:  # builtins too: which ones it raises is a claim
             yield Reason("unknown-identifier", f"the code does not state that `{match.group(1)}`"
@@ -468,28 +477,26 @@ def _echo_reasons(text: str, section: SectionSpec | None) -> Iterable[Reason]:
 _META = re.compile(
     r"^\W*(?:the|this)\s+[\w\s`-]{0,40}?\bsection\b|\bthe facts\b|\bthis section\b|"
     r"\b(?:previous|this|the) draft\b|\bthe code is rejected\b|\bwritten in markdown\b|"
-    r"\b(?:two|three)[- ]to[- ](?:three|four)[- ]sentences?\b",
+    r"\b(?:two|three)[- ]to[- ](?:three|four)[- ]sentences?\b|\bthe task\b|"
+    r"\bthe original text\b|\bwas rejected\b|\bthe document\b",
     re.IGNORECASE,
 )
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$", re.MULTILINE)
-_QUOTED = re.compile(r"^\s{0,3}>(?!>>)[ \t]?(.*)$", re.MULTILINE)
+_QUOTED = re.compile(r"^ {0,3}>(?!>>)", re.MULTILINE)
 
 
-def _shape_reasons(text: str, prose: str, quoted_facts: str) -> Iterable[Reason]:
+def _shape_reasons(text: str, prose: str) -> Iterable[Reason]:
     """Talk about the task instead of doing it, a lead-in to nothing, a table (tables come
-    from facts), or the prompt's quoted facts copied back."""
+    from facts), or a block quote: the prompt quotes the facts with `>`, and a quote in an
+    answer is that, copied back (often altered)."""
     stripped = text.strip()
     if _META.search(prose.strip()):
         yield Reason("structure", "the draft talks about the task instead of doing it", "meta")
     if _TABLE_ROW.search(prose):
         yield Reason("structure", "no tables in a draft: docgen renders them from the facts",
                      "table")
-    for match in _QUOTED.finditer(prose):
-        line = match.group(1).strip()
-        if not line or line in quoted_facts:
-            yield Reason("echo", "the draft copies the quoted docstring instead of writing",
-                         "echo")
-            break
+    if _QUOTED.search(prose):
+        yield Reason("echo", "no block quotes: the draft copies the quoted facts back", "echo")
     if stripped.endswith(":"):
         yield Reason("structure", "the draft ends with a lead-in to nothing (cut off?)",
                      "dangling")
@@ -526,10 +533,7 @@ def verify_draft(
     reasons += _prose_reasons(prose, known)
     reasons += _markup_reasons(prose)
     reasons += _usage_reasons(obj, blocks, section)
-    docstrings = "\n".join(
-        o.docstring.text for o in context_objects(obj, facts) if o.docstring is not None
-    )
-    reasons += _shape_reasons(text, prose, docstrings)
+    reasons += _shape_reasons(text, prose)
     if unclosed:
         reasons.append(Reason("code", "a code block is not closed (the draft was cut off?)",
                               "fence"))

@@ -1,0 +1,175 @@
+"""The draft cache: content-addressed, one small JSON file per entry, safe to share.
+
+A key hashes everything a draft depends on: the facts fingerprint, the section, the exact
+prompt (so `PROMPT_VERSION` and few-shot examples count), the model and adapter hashes and the
+generation settings. Entries are written atomically (temp file + `os.replace`), so two runs
+writing at once leave one whole entry, and a reader never sees half a file. A corrupt entry
+is a warning and a miss, never an error.
+
+Next to the drafts, the facts a section was written from are kept by fingerprint, so DG301
+and `--update` can say what changed since.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from docgen_plugin.errors import CacheError
+from docgen_plugin.facts.model import ObjectFacts, from_dict, to_dict
+
+logger = logging.getLogger(__name__)
+
+CACHE_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    """One cached draft."""
+
+    key: str
+    object: str
+    section: str
+    text: str
+    status: str
+    reasons: tuple[str, ...] = ()
+    facts: str = ""
+
+
+def cache_key(
+    *,
+    facts: str,
+    section: str,
+    prompt: str,
+    model_hash: str,
+    adapter_hash: str | None,
+    generation: Mapping[str, Any],
+    mode: str = "draft",
+) -> str:
+    """The content address of a draft (`prompt` is a hash of the messages, which carry
+    PROMPT_VERSION's text; the version is hashed in as well so a bump always misses)."""
+    from docgen_plugin.generate.prompts import PROMPT_VERSION
+
+    payload = json.dumps(
+        {
+            "format": CACHE_FORMAT,
+            "prompt_version": PROMPT_VERSION,
+            "facts": facts,
+            "section": section,
+            "prompt": prompt,
+            "model": model_hash,
+            "adapter": adapter_hash,
+            "generation": dict(generation),
+            "mode": mode,
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write a file so readers see the old or the new content, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+class DraftCache:
+    """Drafts and facts snapshots under a cache directory (`Settings.cache_path`)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.drafts = self.root / "drafts"
+        self.facts = self.root / "facts"
+
+    def _path(self, folder: Path, key: str) -> Path:
+        return folder / key[:2] / f"{key}.json"
+
+    def _read(self, path: Path, what: str) -> dict[str, Any] | None:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            self._discard(path, what, str(error))
+            return None
+        if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
+            self._discard(path, what, "unknown format")
+            return None
+        return data
+
+    def _discard(self, path: Path, what: str, why: str) -> None:
+        logger.warning("docgen: discarding corrupt %s cache entry %s (%s)", what, path, why)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as error:  # read-only cache: a miss is all we need
+            logger.debug("could not remove %s: %s", path, error)
+
+    def _write(self, path: Path, data: dict[str, Any]) -> None:
+        try:
+            atomic_write(path, json.dumps({"format": CACHE_FORMAT, **data}, sort_keys=True))
+        except OSError as error:
+            raise CacheError(f"cannot write the docgen cache at {self.root}: {error}") from error
+
+    # drafts
+
+    def get(self, key: str) -> CacheEntry | None:
+        """The entry for a key, or None (missing or corrupt: corrupt ones are removed)."""
+        path = self._path(self.drafts, key)
+        data = self._read(path, "draft")
+        if data is None:
+            return None
+        try:
+            entry = CacheEntry(
+                key=str(data["key"]),
+                object=str(data["object"]),
+                section=str(data["section"]),
+                text=str(data["text"]),
+                status=str(data["status"]),
+                reasons=tuple(str(r) for r in data.get("reasons", ())),
+                facts=str(data.get("facts", "")),
+            )
+        except (KeyError, TypeError) as error:
+            self._discard(path, "draft", f"missing {error}")
+            return None
+        if entry.key != key:
+            self._discard(path, "draft", "key does not match its file name")
+            return None
+        return entry
+
+    def put(self, entry: CacheEntry) -> None:
+        self._write(self._path(self.drafts, entry.key), asdict(entry))
+
+    # facts snapshots
+
+    def put_facts(self, fingerprint: str, objects: Sequence[ObjectFacts]) -> None:
+        """Keep the facts a section was written from (once per fingerprint)."""
+        path = self._path(self.facts, fingerprint)
+        if path.is_file():
+            return
+        self._write(path, {"fingerprint": fingerprint, "objects": [to_dict(o) for o in objects]})
+
+    def get_facts(self, fingerprint: str) -> tuple[ObjectFacts, ...] | None:
+        """The facts kept for a fingerprint, or None."""
+        path = self._path(self.facts, fingerprint)
+        data = self._read(path, "facts")
+        if data is None:
+            return None
+        try:
+            return tuple(from_dict(ObjectFacts, o) for o in data["objects"])
+        except (KeyError, TypeError, ValueError) as error:
+            self._discard(path, "facts", str(error))
+            return None
