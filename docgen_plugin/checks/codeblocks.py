@@ -134,10 +134,7 @@ def lookup_object(facts: Facts, path: str) -> ObjectFacts | None:
         return found
     root, _, _ = path.partition(".")
     name = path.rsplit(".", 1)[-1]
-    matches = [
-        o for o in facts.objects
-        if o.path.endswith("." + name) and o.path.split(".")[0] == root
-    ]
+    matches = [o for o in facts.named(name) if o.path.split(".")[0] == root]
     return matches[0] if len(matches) == 1 else None
 
 

@@ -340,8 +340,9 @@ def _check_default_and_type(
     if documented.annotation and param.annotation and types_contradict(
         documented.annotation, param.annotation
     ):
+        written = documented.annotation.replace("`", "")  # Hugging Face quotes types
         out.append(Finding(
-            "DG104", f"documented type of `{param.name}` is `{documented.annotation}`, "
+            "DG104", f"documented type of `{param.name}` is `{written}`, "
             f"the annotation says `{normalise_type(param.annotation)}`",
             obj.file, line, obj.path, param.name))
     return out

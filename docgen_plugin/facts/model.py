@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
-from typing import Any, Literal, NamedTuple, TypeVar, get_args, get_origin, get_type_hints
+from typing import Any, Literal, TypeVar, get_args, get_origin, get_type_hints
 
 ParamKind = Literal[
     "positional-only", "positional-or-keyword", "var-positional", "keyword-only", "var-keyword"
@@ -218,22 +218,37 @@ class Facts:
     objects: tuple[ObjectFacts, ...] = ()
     config_files: tuple[ConfigFileFacts, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
-    _index: dict[str, ObjectFacts] = field(default_factory=dict, compare=False, repr=False)
+    # Built from `objects` by every __init__ (also `dataclasses.replace`'s: not shared).
+    _index: dict[str, ObjectFacts] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+    # Last path component -> objects, so that `find` does not scan every object per call
+    # (checking docstring examples looks names up thousands of times on a big tree).
+    _by_name: dict[str, list[ObjectFacts]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         self._index.update({o.path: o for o in self.objects})
+        for o in self.objects:
+            self._by_name.setdefault(o.path.rsplit(".", 1)[-1], []).append(o)
 
     def get(self, path: str) -> ObjectFacts | None:
         return self._index.get(path)
+
+    def named(self, name: str) -> tuple[ObjectFacts, ...]:
+        """The objects whose last path component is `name` (a dict lookup, not a scan)."""
+        return tuple(self._by_name.get(name, ()))
 
     def find(self, name: str) -> ObjectFacts | None:
         """An object by full path, or by a name unique among the loaded objects."""
         if name in self._index:
             return self._index[name]
-        matches = [o for o in self.objects if o.path.endswith("." + name)]
+        candidates = self._by_name.get(name.rsplit(".", 1)[-1], ())
+        matches = [o for o in candidates if o.path.endswith("." + name)]
         if not matches and "." in name:  # a re-export: `pkg.Model` for `pkg.modeling.Model`
             head, tail = name.rsplit(".", 1)
-            matches = [o for o in self.objects
+            matches = [o for o in candidates
                        if o.path.startswith(head + ".") and o.path.endswith("." + tail)]
         return matches[0] if len(matches) == 1 else None
 
@@ -267,53 +282,55 @@ def from_dict(cls: type[T], data: Any) -> T:
 
     Fields left out of `data` get their defaults (the cache leaves defaults out).
     """
-    plan = _PLANS.get(cls) or _plan(cls)
-    if not plan.direct:
-        return cls(**{name: revive(data[name]) for name, revive, _ in plan.steps if name in data})
-    # A warm run revives ~10^5 objects: fill the instance's __dict__ directly, as the frozen
-    # dataclass's own __init__ would (one object.__setattr__ per field is most of its cost).
-    obj = object.__new__(cls)
-    values = obj.__dict__
-    for name, revive, default in plan.steps:
-        value = data.get(name, _MISSING)
-        if value is _MISSING:
-            if default is _MISSING:
-                raise TypeError(f"{cls.__name__}: missing field {name!r}")
-            values[name] = default()
-        else:
-            values[name] = value if revive is _same else revive(value)
-    return obj
-
-
-class _Plan(NamedTuple):
-    steps: tuple[tuple[str, Callable[[Any], Any], Any], ...]  # name, reviver, default maker
-    direct: bool  # no __post_init__ or private fields: the instance can be filled directly
+    revive = _REVIVERS.get(cls) or _compile_reviver(cls)
+    return revive(data)  # type: ignore[no-any-return]
 
 
 _MISSING: Any = object()
-_PLANS: dict[type, _Plan] = {}  # resolve each class's type hints once, not per object
+_REVIVERS: dict[type, Callable[[Any], Any]] = {}
 
 
-def _plan(cls: type) -> _Plan:
+def _compile_reviver(cls: type) -> Callable[[Any], Any]:
+    """`from_dict` for one class, written out field by field (and type hints resolved) once.
+
+    A warm run revives ~10^5 objects. Where the class has no `__post_init__` or private
+    fields, the instance's `__dict__` is filled directly, as the frozen dataclass's own
+    `__init__` would (its one `object.__setattr__` per field was most of the cost).
+    """
     hints = get_type_hints(cls)
-    steps = []
-    for f in fields(cls):  # type: ignore[arg-type]
+    env: dict[str, Any] = {"M": _MISSING, "cls": cls, "new": object.__new__,
+                           "missing": _missing_field}
+    body = ["def revive(data):", "    get = data.get"]
+    names = []
+    for i, f in enumerate(fields(cls)):  # type: ignore[arg-type]
         if f.name.startswith("_"):
             continue
-        default: Any = _MISSING
+        names.append((i, f.name))
+        body.append(f"    v{i} = get({f.name!r}, M)")
         if f.default is not MISSING:
-            default = _constant(f.default)
+            env[f"d{i}"] = f.default
+            body.append(f"    if v{i} is M: v{i} = d{i}")
         elif f.default_factory is not MISSING:
-            default = f.default_factory
-        steps.append((f.name, _reviver(hints[f.name]), default))
-    direct = not hasattr(cls, "__post_init__") and len(steps) == len(fields(cls))  # type: ignore[arg-type]
-    plan = _Plan(tuple(steps), direct)
-    _PLANS[cls] = plan
-    return plan
+            env[f"d{i}"] = f.default_factory
+            body.append(f"    if v{i} is M: v{i} = d{i}()")
+        else:
+            body.append(f"    if v{i} is M: missing(cls, {f.name!r})")
+        reviver = _reviver(hints[f.name])
+        if reviver is not _same:
+            env[f"r{i}"] = reviver
+            body.append(f"    elif v{i} is not None: v{i} = r{i}(v{i})")
+    values = ", ".join(f"{name!r}: v{i}" for i, name in names)
+    if not hasattr(cls, "__post_init__") and len(names) == len(fields(cls)):  # type: ignore[arg-type]
+        body += ["    obj = new(cls)", f"    obj.__dict__.update({{{values}}})", "    return obj"]
+    else:
+        body.append(f"    return cls(**{{{values}}})")
+    exec("\n".join(body), env)  # our own field names only: nothing from the data is run
+    _REVIVERS[cls] = env["revive"]
+    return env["revive"]  # type: ignore[no-any-return]
 
 
-def _constant(value: Any) -> Callable[[], Any]:
-    return lambda: value
+def _missing_field(cls: type, name: str) -> None:
+    raise TypeError(f"{cls.__name__}: missing field {name!r}")
 
 
 def _same(value: Any) -> Any:
