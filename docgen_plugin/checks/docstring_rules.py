@@ -411,6 +411,8 @@ def _check_config_fields(obj: ObjectFacts, doc: Docstring, facts: Facts) -> list
     # Fields of a private class are no user's knobs; a decorator may write their descriptions.
     require = _is_api(obj) and not _is_test_module(obj) and not _docstring_written_by_decorator(obj)
     written = _written_as_entries(doc)
+    if not doc.documents_params:  # an Attributes-only docstring: names and types checked here
+        out += _check_attribute_entries(obj, doc)
     for field in obj.fields:
         if field.inherited_from or field.name.startswith("_"):
             continue
@@ -444,4 +446,28 @@ def _check_config_fields(obj: ObjectFacts, doc: Docstring, facts: Facts) -> list
                 "DG103", f"documented default of `{field.name}` is `{entry.default}`, "
                 f"the code's is `{field.default}`", obj.file, entry.line or doc.line,
                 obj.path, field.name))
+    return out
+
+
+def _check_attribute_entries(obj: ObjectFacts, doc: Docstring) -> list[Finding]:
+    """A config docstring's Attributes entries against the fields they describe."""
+    out: list[Finding] = []
+    fields = {f.name: f for f in obj.fields}
+    for entry in doc.attributes:
+        field = fields.get(entry.name)
+        if field is None:
+            if not entry.name.isidentifier() or entry.name in obj.attributes:
+                continue  # a property or an attribute set in a method: not a field, still real
+            guess = _did_you_mean(entry.name, list(fields), CLOSE_MATCH)
+            hint = f"; did you mean `{guess}`?" if guess else ""
+            out.append(Finding(
+                "DG101", f"documented attribute `{entry.name}` is not a field of `{obj.name}`{hint}",
+                obj.file, entry.line or doc.line, obj.path, entry.name))
+        elif entry.annotation and field.annotation and types_contradict(
+            entry.annotation, field.annotation
+        ):
+            out.append(Finding(
+                "DG104", f"documented type of `{entry.name}` is `{entry.annotation}`, "
+                f"the annotation says `{normalise_type(field.annotation)}`",
+                obj.file, entry.line or doc.line, obj.path, entry.name))
     return out

@@ -270,7 +270,17 @@ class _Reader:
             suppressed=self.suppressed(cls.lineno or line, (doc.line - 1) if doc else line),
             forwards_kwargs_to_base=self.forwards_kwargs(cls),
             exported=_exported(cls),
+            attributes=self.attribute_names(cls),
         )
+
+    def attribute_names(self, cls: griffe.Class) -> tuple[str, ...]:
+        """Every name an instance can have: members, and `self.x = ...` in any method."""
+        names = set(cls.members)
+        for node in ast.walk(self.node(cls) or ast.Module(body=[], type_ignores=[])):
+            if (isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store)
+                    and isinstance(node.value, ast.Name) and node.value.id == "self"):
+                names.add(node.attr)
+        return tuple(sorted(names))
 
     def read_function(self, function: griffe.Function) -> ObjectFacts:
         line = self.definition_line(function)

@@ -137,6 +137,7 @@ class ObjectFacts:
     suppressed: tuple[str, ...] = ()  # codes from `# docgen: ignore[...]`; "*" for all
     forwards_kwargs_to_base: bool = False  # `super().__init__(**kwargs)` in __init__
     exported: bool | None = None  # in the module's `__all__`; None when there is no `__all__`
+    attributes: tuple[str, ...] = ()  # a class's member names and `self.x` it assigns anywhere
 
     @property
     def name(self) -> str:

@@ -45,11 +45,6 @@ NEW_PARAM = "use_cache"  # added to signatures
 NEW_FIELD = "label_smoothing"  # added to config classes
 STALE_NAMES = ("legacy_option", "retired_knob", "former_setting")  # far from every real name
 
-ATTRIBUTES_BUG = (
-    "checker gap: the Attributes section of a config class is checked for defaults only, not "
-    "for names or types (docstring_rules._check_config_fields)"
-)
-
 Key = tuple[str, str, str]  # (code, object path, subject)
 
 
@@ -513,14 +508,14 @@ def field_mutations(facts: Facts) -> Iterator[Mutation]:
                 near = typo(name)
                 yield mutation("attr-typo", name, partial(rename_in_line, line=entry.line,
                                                           old=name, new=near),
-                               undescribed, key("DG101", obj, near), known_bug=ATTRIBUTES_BUG)
+                               undescribed, key("DG101", obj, near))
                 yield mutation("field-remove", name, partial(remove_field, **in_class),
-                               key("DG101", obj, name), known_bug=ATTRIBUTES_BUG)
+                               key("DG101", obj, name))
                 new_type = contradicting_type(field.annotation)
                 if entry.annotation and new_type:
                     yield mutation("attr-retype", name, partial(
                         retype_entry, span=span, name=name, new=new_type, style=doc.style),
-                        key("DG104", obj, name), known_bug=ATTRIBUTES_BUG)
+                        key("DG104", obj, name))
 
             new_value = other_literal(field.default)
             help_states = bool(field.description and _STATED_DEFAULT.search(field.description))
