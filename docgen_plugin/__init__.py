@@ -41,6 +41,7 @@ _EXPORTS = {
     "build_catalogue": "docgen_plugin.sections.catalogue",
     "build_messages": "docgen_plugin.generate.prompts",
     "check_markers": "docgen_plugin.checks.staleness",
+    "check_pages": "docgen_plugin.checks.pages",
     "draft_sections": "docgen_plugin.generate.drafting",
     "load_facts": "docgen_plugin.facts.loader",
     "load_settings": "docgen_plugin.settings",

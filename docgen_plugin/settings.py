@@ -64,6 +64,11 @@ class Settings:
     max_new_tokens: int = field(default=160, metadata={"help": "Token budget per section."})
     batch_size: int = field(default=8, metadata={"help": "Prompts generated together."})
     root: str = field(default=".", metadata={"help": "Where relative paths start."})
+    model_card_sections: tuple[str, ...] = field(
+        default=("model description", "intended uses", "limitations", "training procedure"),
+        metadata={"help": "Sections a model card (README.md with Hugging Face metadata) must "
+                  "have (DG206); usual heading synonyms count."},
+    )
 
     def __post_init__(self) -> None:
         if self.docstring_style not in DOCSTRING_STYLES:

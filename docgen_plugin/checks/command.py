@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from docgen_plugin.checks.baseline import read_baseline, without_baseline, write_baseline
+from docgen_plugin.checks.pages import check_pages
 from docgen_plugin.checks.report import FORMATTERS
 from docgen_plugin.checks.rules import RULES
 from docgen_plugin.checks.run import run_checks
@@ -23,7 +24,8 @@ def run_check(options: argparse.Namespace) -> int:
         exclude=options.exclude,
     )
     facts = load_facts(options.paths, settings, use_cache=not options.no_cache)
-    findings = run_checks(facts, settings)
+    pages = check_pages(options.paths or settings.packages or ["."], facts, settings)  # DG2xx
+    findings = run_checks(facts, settings, extra=pages)
     if options.baseline is not None:
         if options.update_baseline or not options.baseline.exists():
             write_baseline(options.baseline, findings)

@@ -9,6 +9,8 @@ from docgen_plugin.checks import staleness as _staleness  # noqa: F401  (registe
 from docgen_plugin.checks.diagnostics import diagnostic_findings
 from docgen_plugin.checks.docstring_rules import check_object
 from docgen_plugin.checks.finding import Finding
+from docgen_plugin.checks.pages import codes as _page_codes  # noqa: F401  (registers DG2xx)
+from docgen_plugin.checks.pages.code_rules import config_file_findings, docstring_example_findings
 from docgen_plugin.checks.rules import RULES, matches
 from docgen_plugin.errors import SettingsError
 from docgen_plugin.facts.model import Facts
@@ -36,12 +38,14 @@ def _wanted(finding: Finding, settings: Settings) -> bool:
 
 
 def run_checks(facts: Facts, settings: Settings, extra: list[Finding] | None = None) -> list[Finding]:
-    """All findings for the loaded facts (plus page findings), after every filter."""
+    """All findings for the loaded facts (DG1xx, DG204 in docstrings, DG205 on config files)
+    plus page findings, after every filter."""
     validate_codes(settings)
     suppressed = {o.path: o.suppressed for o in facts.objects if o.suppressed}
-    findings = diagnostic_findings(facts.diagnostics) + list(extra or [])
+    findings = diagnostic_findings(facts.diagnostics) + list(extra or []) + config_file_findings(facts)
     for obj in facts.objects:
-        for finding in check_object(obj, facts):
+        examples = docstring_example_findings(obj, facts, settings.root_path)  # DG204 in docstrings
+        for finding in [*check_object(obj, facts), *examples]:
             codes = suppressed.get(obj.path, ())
             if "*" in codes or finding.code in codes:
                 continue

@@ -56,16 +56,31 @@ def parse_config_text(text: str, fmt: str) -> Any:
         raise ConfigFileError(f"cannot read {fmt.upper()}: {error}", 1) from error
 
 
+MAX_KEYS = 20_000  # a YAML alias bomb expands exponentially; real configs are far smaller
+
+
 def flatten(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
-    """Nested mappings as (dotted key, value) pairs, in document order."""
-    if not isinstance(data, dict):
-        return []
+    """Nested mappings as (dotted key, value) pairs, in document order.
+
+    At most MAX_KEYS keys are read and a mapping that contains itself (a recursive YAML
+    alias) is not entered again, so a hostile file cannot make this explode.
+    """
     pairs: list[tuple[str, Any]] = []
-    for key, value in data.items():
-        dotted = f"{prefix}{key}"
-        pairs.append((dotted, value if not isinstance(value, dict) else None))
-        if isinstance(value, dict):
-            pairs.extend(flatten(value, dotted + "."))
+    ancestors: set[int] = set()
+
+    def walk(node: Any, head: str) -> None:
+        if not isinstance(node, dict) or id(node) in ancestors:
+            return
+        ancestors.add(id(node))
+        for key, value in node.items():
+            if len(pairs) >= MAX_KEYS:
+                break
+            dotted = f"{head}{key}"
+            pairs.append((dotted, value if not isinstance(value, dict) else None))
+            walk(value, dotted + ".")
+        ancestors.discard(id(node))
+
+    walk(data, prefix)
     return pairs
 
 

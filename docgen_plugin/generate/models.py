@@ -684,7 +684,17 @@ def _ready(model: Any, dtype: str, device: str) -> Any:
     model = model.to(device=device, dtype=getattr(torch, dtype))
     model.eval()
     model.requires_grad_(False)
+    head = model.get_output_embeddings()
+    if head is not None:
+        head.register_forward_pre_hook(_contiguous_input)
     return model
+
+
+def _contiguous_input(_module: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
+    # generate() feeds the head the last position of a batched prefill, a non-contiguous
+    # slice; torch's linear then broadcasts the [vocab x hidden] weight over the batch and
+    # copies it (2 GB for 36 prompts): 11 of 29 s CPU in a profiled draft run
+    return (args[0].contiguous(), *args[1:])
 
 
 # --- commands -----------------------------------------------------------------------------

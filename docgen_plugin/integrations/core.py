@@ -2,7 +2,7 @@
 
     pages -> requests (empty or docgen-owned marker pairs, front-matter objects, autopages)
           -> one batched `draft_sections` call -> filled pages (drafts labelled, escaped)
-    packages + pages -> findings (DG1xx on the code, DG301 on the pages)
+    packages + pages -> findings (DG1xx on the code, DG2xx and DG301 on the pages)
 
 The hosts only translate their config, hooks and logging to and from this module.
 """
@@ -234,13 +234,15 @@ def _rendered(draft: Any, label: str, admonition: bool) -> str:
 def check_build(
     facts: Facts, pages: Iterable[PageSource], settings: Settings
 ) -> list[Finding]:
-    """DG1xx on the packages and DG301 on the pages, filtered as settings say."""
+    """DG1xx on the packages, DG2xx and DG301 on the pages, filtered as settings say."""
+    from docgen_plugin.checks.pages import check_page_sources
     from docgen_plugin.checks.run import run_checks
     from docgen_plugin.checks.staleness import check_markers
     from docgen_plugin.generate.cache import DraftCache
 
     store = DraftCache(settings.cache_path)
-    page_findings: list[Finding] = []
+    pages = list(pages)
+    page_findings: list[Finding] = check_page_sources(pages, facts, settings)
     for page in pages:
         page_findings += check_markers(page.path, page.text, facts, store=store)
     return run_checks(facts, settings, extra=page_findings)

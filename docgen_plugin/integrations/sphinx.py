@@ -73,8 +73,8 @@ def _split_list(text: str) -> tuple[str, ...]:
 
 
 def _pages(env: BuildEnvironment) -> tuple[list[core.PageSource], list[core.PageSource]]:
-    """Directive requests as pages of empty markers, and MyST pages (markers, DG301)."""
-    requests, markdown = [], []
+    """Directive requests, and every page's text (markers, DG2xx and DG301 checks)."""
+    requests, pages = [], []
     for docname in sorted(env.found_docs):
         path = Path(env.doc2path(docname))
         try:
@@ -87,9 +87,9 @@ def _pages(env: BuildEnvironment) -> tuple[list[core.PageSource], list[core.Page
                 path=f"{docname}#{index}", text="", objects=(match.group("object"),),
                 sections=_split_list(found.group("list")) if found else (),
             ))
-        if path.suffix == ".md":
-            markdown.append(core.PageSource(path=str(path), text=text))
-    return requests, markdown
+        if path.suffix in (".md", ".rst"):
+            pages.append(core.PageSource(path=str(path), text=text))
+    return requests, pages
 
 
 def _before_read(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:

@@ -80,3 +80,21 @@ def test_malformed_files_are_diagnostics_with_lines(tmp_path):
     assert diagnostics["bad.json"].line == 4 and "JSON" in diagnostics["bad.json"].message
     assert diagnostics["bad.toml"].line == 2
     assert [c.file.rsplit("/", 1)[-1] for c in facts.config_files] == ["good.yaml"]
+
+
+def test_yaml_alias_bomb_and_recursive_alias_stay_bounded():
+    import time
+
+    from docgen_plugin.facts.config_files import MAX_KEYS, flatten, parse_config_text
+
+    levels = ["a: &a {x: 1, y: 2}"]
+    for i in range(1, 12):
+        prev = chr(ord("a") + i - 1)
+        levels.append(f"{chr(ord('a') + i)}: &{chr(ord('a') + i)} {{p: *{prev}, q: *{prev}, r: *{prev}}}")
+    start = time.perf_counter()
+    pairs = flatten(parse_config_text("\n".join(levels) + "\n", "yaml"))
+    assert len(pairs) == MAX_KEYS and time.perf_counter() - start < 5
+    shared = flatten(parse_config_text("base: &b {lr: 1}\ntrain: *b\neval: *b\n", "yaml"))
+    assert ("eval.lr", 1) in shared  # an alias used twice is read twice
+    loop = parse_config_text("a: &a\n  b: *a\n", "yaml")
+    assert flatten(loop) == [("a", None), ("a.b", None)]
