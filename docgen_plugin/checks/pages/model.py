@@ -11,6 +11,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from docgen_plugin.checks.codeblocks import CodeBlock as Code  # one code-block type for all readers
+
 SpanKind = Literal["text", "code"]
 
 
@@ -76,18 +78,6 @@ class Table:
     row_lines: tuple[int, ...]
     line: int
 
-
-@dataclass(frozen=True)
-class Code:
-    """A code block; `line` is the page line of its first code line."""
-
-    info: str
-    code: str
-    line: int
-
-    @property
-    def language(self) -> str:
-        return self.info.split()[0].lower() if self.info.strip() else ""
 
 
 Block = Heading | Paragraph | Entry | Table | Code
