@@ -62,7 +62,9 @@ class Settings:
         default_factory=dict, metadata={"help": "Extra heading -> section kind mappings."}
     )
     max_new_tokens: int = field(default=160, metadata={"help": "Token budget per section."})
-    batch_size: int = field(default=8, metadata={"help": "Prompts generated together."})
+    batch_size: int = field(
+        default=64, metadata={"help": "Prompts generated together (one batch pays: ~8 MB each)."}
+    )
     root: str = field(default=".", metadata={"help": "Where relative paths start."})
     model_card_sections: tuple[str, ...] = field(
         default=("model description", "intended uses", "limitations", "training procedure"),

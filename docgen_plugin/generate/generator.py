@@ -224,13 +224,18 @@ class Generator:
         from transformers import GenerationConfig
 
         # a fresh config: a model's own generation_config may ask for sampling
-        return GenerationConfig(
+        config = GenerationConfig(
             max_new_tokens=budget,
             do_sample=False,
             num_beams=1,
             eos_token_id=self.eos_token_ids,
             pad_token_id=self.pad_token_id,
         )
+        if getattr(self.model, "_can_compile_fullgraph", False):
+            # a preallocated KV cache: the default one grows by concatenation, copying the whole
+            # cache at every step (a fifth of the CPU time of a 36-prompt batch; -10% measured)
+            config.cache_implementation = "static"
+        return config
 
     def logits_processors(self, prompt_width: int) -> Any:
         """This generator's repetition curbs (see `answer_only_processors`)."""
