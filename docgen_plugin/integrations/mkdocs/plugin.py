@@ -26,11 +26,11 @@ _GENERATORS: dict[tuple[str, str | None], Any] = {}
 
 
 def _shared_generator(settings: Settings) -> Any:
-    from docgen_plugin.generate.drafting import _default_generator
+    from docgen_plugin.generate.generator import Generator
 
     key = (settings.model, settings.adapter)
     if key not in _GENERATORS:
-        _GENERATORS[key] = _default_generator(settings)
+        _GENERATORS[key] = Generator.from_settings(settings)  # torch loads here, if at all
     return _GENERATORS[key]
 
 
