@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from docgen_plugin.errors import DocgenError
-from docgen_plugin.generate.cache import atomic_write
+from docgen_plugin.files import atomic_write
 from docgen_plugin.sections.catalogue import SECTIONS
 
 _BEGIN = re.compile(r"^[ \t]*<!--[ \t]*docgen:begin\b(?P<attrs>.*?)-->[ \t]*\r?$")

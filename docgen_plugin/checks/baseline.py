@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from docgen_plugin.checks.finding import Finding
 from docgen_plugin.errors import SettingsError
+from docgen_plugin.files import atomic_write
 
 VERSION = 1
 
@@ -28,12 +27,7 @@ def read_baseline(path: Path) -> set[str]:
 
 def write_baseline(path: Path, findings: list[Finding]) -> None:
     data = {"version": VERSION, "findings": sorted({f.baseline_key for f in findings})}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".baseline-", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(data, out, indent=1)
-        out.write("\n")
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(data, indent=1) + "\n")
 
 
 def without_baseline(findings: list[Finding], accepted: set[str]) -> list[Finding]:

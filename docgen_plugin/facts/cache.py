@@ -9,14 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from dataclasses import MISSING, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
 from docgen_plugin import __version__
 from docgen_plugin.facts.model import ModuleFacts, from_dict, to_dict
+from docgen_plugin.files import atomic_open
 
 logger = logging.getLogger(__name__)
 # The code that turns a file into facts: editing it (a new field, a parser fix) must not
@@ -104,9 +103,7 @@ class FactsCache:
         if not self.file or not (self.dirty or set(self.entries) - keep):
             return
         try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".facts-", suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
+            with atomic_open(self.file) as out:
                 # The same JSON object json.dump would write, joined from encoded pieces.
                 separator = "{"
                 for display, entry in self.entries.items():
@@ -120,7 +117,6 @@ class FactsCache:
                                   f'{json.dumps(digest)},"facts":{facts_json}}}')
                         separator = ","
                 out.write("{}" if separator == "{" else "}")
-            os.replace(tmp, self.file)
             style = self.file.name.rsplit("-", 1)[-1]
             for old in self.file.parent.glob(f"facts-*-{style}"):  # written by older code
                 if old != self.file:

@@ -15,8 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -24,6 +22,7 @@ from typing import Any
 
 from docgen_plugin.errors import CacheError
 from docgen_plugin.facts.model import ObjectFacts, from_dict, to_dict
+from docgen_plugin.files import atomic_write
 
 logger = logging.getLogger(__name__)
 
@@ -72,19 +71,6 @@ def cache_key(
         sort_keys=True,
     )
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write a file so readers see the old or the new content, never a mix."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 class DraftCache:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from docgen_plugin.errors import ModelError
+from docgen_plugin.files import atomic_write
 from docgen_plugin.generate.userdirs import docgen_home, models_dir
 from docgen_plugin.settings import Settings
 
@@ -172,22 +173,10 @@ def source_sha256(path: Path) -> str:
     stamps = stamps if isinstance(stamps, dict) else {}
     stamps[str(path)] = {**stamp, "sha256": digest}
     try:
-        _write_atomically(stamps_file, json.dumps(stamps, indent=2) + "\n")
+        atomic_write(stamps_file, json.dumps(stamps, indent=2) + "\n")
     except OSError as error:  # a read-only home only costs the re-hash next time
         logger.debug("cannot remember the hash of %s: %s", path, error)
     return digest
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
 
 
 def _resolve_local(path: Path) -> ResolvedModel:

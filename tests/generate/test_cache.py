@@ -10,7 +10,8 @@ import pytest
 from sections.sample_package import load_sample
 
 from docgen_plugin.errors import CacheError
-from docgen_plugin.generate.cache import CacheEntry, DraftCache, atomic_write, cache_key
+from docgen_plugin.files import atomic_write
+from docgen_plugin.generate.cache import CacheEntry, DraftCache, cache_key
 
 
 def key(**changes):
