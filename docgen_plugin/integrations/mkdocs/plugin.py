@@ -62,6 +62,12 @@ class DocgenPlugin(BasePlugin[DocgenConfig]):
         if not self.settings.packages:
             raise PluginError("docgen: no `packages` to document; list them under the plugin")
         self.admonition = "admonition" in config.markdown_extensions
+        from docgen_plugin.sections.catalogue import catalogue_from_settings
+
+        try:
+            self.catalogue = catalogue_from_settings(self.settings)  # once, not once per page
+        except DocgenError as error:
+            raise PluginError(f"docgen: invalid options: {error}") from error
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
@@ -116,9 +122,7 @@ class DocgenPlugin(BasePlugin[DocgenConfig]):
                                api=core.api_identifiers(markdown))
 
     def _add_autopages(self, files: Files, config: MkDocsConfig, facts: Any) -> None:
-        from docgen_plugin.sections.catalogue import catalogue_from_settings
-
-        catalogue = catalogue_from_settings(self.settings)  # type: ignore[arg-type]
+        catalogue = self.catalogue
         added = []
         for obj in sorted(facts.models, key=lambda o: o.name):
             if not obj.is_public or obj.name.startswith("_"):
@@ -138,9 +142,7 @@ class DocgenPlugin(BasePlugin[DocgenConfig]):
         source = self.pages.get(page.file.src_uri)
         if source is None:
             return markdown
-        from docgen_plugin.sections.catalogue import catalogue_from_settings
-
-        catalogue = catalogue_from_settings(self.settings)  # type: ignore[arg-type]
+        catalogue = self.catalogue
         return core.fill_page(
             core.PageSource(source.path, markdown, source.objects, source.sections),
             self.build,
