@@ -50,6 +50,24 @@ def _add_draft_and_model(sub: argparse._SubParsersAction) -> None:
     add_model_arguments(sub.add_parser("model", help="Show or prepare the drafting model."))
 
 
+# `docgen corpus|finetune|eval`: each module owns its arguments (`add_arguments`) and body (`run`).
+FINETUNE_COMMANDS = {
+    "corpus": ("docgen_plugin.finetune.corpus_command",
+               "Build a labeled, deduplicated, leak-free corpus from existing docs."),
+    "finetune": ("docgen_plugin.finetune.train_command",
+                 "Train a LoRA adapter on a corpus (runs under torchrun/accelerate too)."),
+    "eval": ("docgen_plugin.finetune.eval_command",
+             "Compare the base model and an adapter on a corpus's test split."),
+}
+
+
+def _add_finetune(sub: argparse._SubParsersAction) -> None:
+    import importlib
+
+    for name, (module, help_text) in FINETUNE_COMMANDS.items():
+        importlib.import_module(module).add_arguments(sub.add_parser(name, help=help_text))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="docgen", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"docgen {__version__}")
@@ -58,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_check(sub)
     _add_rule(sub)
     _add_draft_and_model(sub)
+    _add_finetune(sub)
     return parser
 
 
@@ -81,6 +100,13 @@ def main(args: Sequence[str] | None = None) -> int:
 
             settings = load_settings(Path.cwd())
             return (run_draft if options.command == "draft" else run_model)(options, settings)
+        if options.command in FINETUNE_COMMANDS:
+            import importlib
+
+            from docgen_plugin.settings import load_settings
+
+            module = importlib.import_module(FINETUNE_COMMANDS[options.command][0])
+            return int(module.run(options, load_settings(Path.cwd())))
     except DocgenError as error:
         print(f"docgen: error: {error}", file=sys.stderr)
         return 2

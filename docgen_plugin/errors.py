@@ -29,3 +29,11 @@ class ModelError(DocgenError):
 
 class CacheError(DocgenError):
     """A cache that cannot be written (read errors are recovered from, never raised)."""
+
+
+class CorpusError(DocgenError):
+    """A corpus folder or one of its JSONL lines that cannot be read."""
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path

@@ -72,6 +72,46 @@ class Settings:
                   "have (DG206); usual heading synonyms count."},
     )
 
+    # --- house style: `docgen corpus` ------------------------------------------------------
+    near_duplicate_threshold: float = field(
+        default=0.8, metadata={"help": "MinHash Jaccard above which two texts are near-duplicates."}
+    )
+    corpus_min_chars: int = field(default=40, metadata={"help": "Shorter texts are dropped."})
+    corpus_max_chars: int = field(default=1500, metadata={"help": "Longer texts are dropped."})
+    validation_share: float = field(default=0.1, metadata={"help": "Share of groups for validation."})
+    test_share: float = field(default=0.1, metadata={"help": "Share of groups for the test split."})
+    bias_terms: tuple[str, ...] = field(
+        default=("he", "she", "his", "her", "master", "slave", "blacklist", "whitelist",
+                 "sanity", "crazy", "dummy", "guys"),
+        metadata={"help": "Words counted by the data card's audit (a configurable word list)."},
+    )
+    # --- house style: `docgen finetune` ----------------------------------------------------
+    learning_rate: float = field(default=2e-4, metadata={"help": "LoRA learning rate."})
+    epochs: float = field(default=2.0, metadata={"help": "Passes over the training split."})
+    train_batch_size: int = field(default=8, metadata={"help": "Sequences per training step."})
+    max_length: int = field(default=384, metadata={"help": "Tokens per training sequence (prompt+answer)."})
+    lora_rank: int = field(default=16, metadata={"help": "LoRA rank r."})
+    lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha (scale = alpha / r)."})
+    lora_dropout: float = field(default=0.05, metadata={"help": "Dropout on the LoRA input."})
+    weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay."})
+    save_steps: int = field(default=50, metadata={"help": "Checkpoint (and validate) every N steps."})
+    early_stopping_patience: int = field(
+        default=3, metadata={"help": "Stop after N validations without a lower loss; 0: never."}
+    )
+    seed: int = field(default=0, metadata={"help": "Seed of the split, the shuffle and LoRA init."})
+    # --- scale out: drafts from an OpenAI-compatible server ---------------------------------
+    server_model: str | None = field(
+        default=None, metadata={"help": "Model id (or served LoRA adapter name) on the server."}
+    )
+    api_key_env: str | None = field(
+        default=None, metadata={"help": "Name of the environment variable holding the API key."}
+    )
+    server_concurrency: int = field(default=4, metadata={"help": "Requests in flight at once."})
+    server_timeout: float = field(default=120.0, metadata={"help": "Seconds per request."})
+    server_retries: int = field(
+        default=4, metadata={"help": "Retries (with backoff) on 429/5xx and connection errors."}
+    )
+
     def __post_init__(self) -> None:
         if self.docstring_style not in DOCSTRING_STYLES:
             raise SettingsError(
@@ -128,8 +168,12 @@ def _coerce(key: str, value: Any, source: str) -> Any:
         if not isinstance(value, dict):
             raise SettingsError(f"{source}: `{key}` must be a table")
         return {str(k): str(v) for k, v in value.items()}
-    if isinstance(default, int) and not isinstance(value, int):
-        raise SettingsError(f"{source}: `{key}` must be an integer")
+    if isinstance(default, float) and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    wrong_type = not isinstance(value, type(default)) or isinstance(value, bool)
+    if isinstance(default, (int, float)) and wrong_type:
+        kind = "an integer" if isinstance(default, int) else "a number"
+        raise SettingsError(f"{source}: `{key}` must be {kind}")
     return value
 
 
