@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from docgen_plugin.checks.baseline import read_baseline, without_baseline, write_baseline
-from docgen_plugin.checks.pages import check_pages
+from docgen_plugin.checks.pages import check_page_files, discover_pages
 from docgen_plugin.checks.report import FORMATTERS
 from docgen_plugin.checks.rules import RULES
 from docgen_plugin.checks.run import run_checks
@@ -23,11 +23,25 @@ def run_check(options: argparse.Namespace) -> int:
         select=options.select, ignore=options.ignore, docstring_style=options.docstring_style,
         exclude=options.exclude,
     )
+    changed_since = getattr(options, "changed_since", None)
+    writes_baseline = options.baseline is not None and (
+        options.update_baseline or not options.baseline.exists())
+    if changed_since is not None and writes_baseline:
+        raise DocgenError("a baseline is written from a full run: drop --changed-since, or give an "
+                          "existing --baseline FILE without --update-baseline")
     facts = load_facts(options.paths, settings, use_cache=not options.no_cache)
-    pages = check_pages(options.paths or settings.packages or ["."], facts, settings)  # DG2xx
-    findings = run_checks(facts, settings, extra=pages)
+    page_files = discover_pages(options.paths or settings.packages or ["."], settings)
+    only = None
+    if changed_since is not None:
+        from docgen_plugin.checks.changed import affected_since
+
+        only = affected_since(changed_since, facts, page_files, settings)
+    if only is not None:  # facts of the whole tree, rules on what the diff touches
+        page_files = [(path, display) for path, display in page_files if display in only.pages]
+    pages = check_page_files(page_files, facts, settings) if page_files else []  # DG2xx
+    findings = run_checks(facts, settings, extra=pages, only=only)
     if options.baseline is not None:
-        if options.update_baseline or not options.baseline.exists():
+        if writes_baseline:
             write_baseline(options.baseline, findings)
             print(f"docgen: wrote {len(findings)} findings to the baseline {options.baseline}",
                   file=sys.stderr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+from typing import TYPE_CHECKING
 
 from docgen_plugin.checks import diagnostics as _diagnostics  # noqa: F401  (registers DG0xx)
 from docgen_plugin.checks import staleness as _staleness  # noqa: F401  (registers DG3xx)
@@ -15,6 +16,9 @@ from docgen_plugin.checks.rules import RULES, matches
 from docgen_plugin.errors import SettingsError
 from docgen_plugin.facts.model import Facts
 from docgen_plugin.settings import Settings
+
+if TYPE_CHECKING:
+    from docgen_plugin.checks.changed import Affected
 
 
 def validate_codes(settings: Settings) -> None:
@@ -37,13 +41,22 @@ def _wanted(finding: Finding, settings: Settings) -> bool:
     )
 
 
-def run_checks(facts: Facts, settings: Settings, extra: list[Finding] | None = None) -> list[Finding]:
+def run_checks(
+    facts: Facts, settings: Settings, extra: list[Finding] | None = None, only: Affected | None = None
+) -> list[Finding]:
     """All findings for the loaded facts (DG1xx, DG204 in docstrings, DG205 on config files)
-    plus page findings, after every filter."""
+    plus page findings, after every filter; with `only`, the rules run on its objects,
+    diagnostics and config files alone (`docgen check --changed-since`)."""
     validate_codes(settings)
     suppressed = {o.path: o.suppressed for o in facts.objects if o.suppressed}
-    findings = diagnostic_findings(facts.diagnostics) + list(extra or []) + config_file_findings(facts)
-    for obj in facts.objects:
+    diagnostics = facts.diagnostics if only is None else tuple(
+        d for d in facts.diagnostics if only.covers_file(d.file))
+    configs = config_file_findings(facts) if only is None or only.config_files else []
+    if only is not None:  # checking one config file needs the facts of all: filtered after
+        configs = [f for f in configs if f.file in only.config_files]
+    findings = diagnostic_findings(diagnostics) + list(extra or []) + configs
+    objects = facts.objects if only is None else [o for o in facts.objects if o.path in only.objects]
+    for obj in objects:
         examples = docstring_example_findings(obj, facts, settings.root_path)  # DG204 in docstrings
         for finding in [*check_object(obj, facts), *examples]:
             codes = suppressed.get(obj.path, ())
