@@ -35,6 +35,9 @@ def _add_check(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--update-baseline", action="store_true", help="Rewrite the baseline file.")
     p.add_argument("--no-cache", action="store_true", help="Neither read nor write the cache.")
     p.add_argument("--output", "-o", type=Path, help="Write the report to a file.")
+    p.add_argument("--changed-since", metavar="REF", help="Check only what changed since the git "
+                   "revision REF (committed, uncommitted and untracked files) and the docs that "
+                   "depend on it; e.g. origin/main in a pull request.")
 
 
 def _add_rule(sub: argparse._SubParsersAction) -> None:
