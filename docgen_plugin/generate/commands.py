@@ -31,8 +31,9 @@ logger = logging.getLogger(__name__)
 
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", help="`default`, or a local Hugging Face model folder "
-                        "(overrides `model` in [tool.docgen]).")
+    parser.add_argument("--model", help="`default`, a local Hugging Face model folder, or an "
+                        "OpenAI-compatible server (openai://HOST:PORT/v1) (overrides `model` in "
+                        "[tool.docgen]).")
     parser.add_argument("--adapter", help="A PEFT LoRA adapter folder.")
 
 
@@ -208,8 +209,11 @@ def run_draft(args: argparse.Namespace, settings: Settings) -> int:
 def run_model(args: argparse.Namespace, settings: Settings) -> int:
     """`docgen model info` and `docgen model prepare`."""
     from docgen_plugin.generate.models import describe, model_info, prepare_model
+    from docgen_plugin.generate.server import is_server_url
 
     settings = settings.merged(model=args.model, adapter=args.adapter)
+    if is_server_url(settings.model):
+        return _run_server_model(args, settings)
     if args.model_command == "info":
         info = model_info(settings)
         if args.format == "json":
@@ -224,5 +228,25 @@ def run_model(args: argparse.Namespace, settings: Settings) -> int:
         adapter = f" + adapter {resolved.adapter}" if resolved.adapter else ""
         print(f"docgen: {resolved.name}{adapter} is ready at {resolved.path} "
               f"(model hash {resolved.model_hash})")
+        return 0
+    raise SettingsError(f"unknown `docgen model` command {args.model_command!r}")
+
+
+def _run_server_model(args: argparse.Namespace, settings: Settings) -> int:
+    """`docgen model info|prepare` when `model` is a server: ask it what it serves."""
+    from docgen_plugin.generate.server import server_info
+
+    info = server_info(settings)  # prepare: the same check, that the server answers
+    if args.model_command == "info":
+        if args.format == "json":
+            json.dump(info, sys.stdout, indent=2)
+            sys.stdout.write("\n")
+        else:
+            for key, value in info.items():
+                shown = ", ".join(value) if isinstance(value, list) else value
+                print(f"{key.replace('_', ' ')}: {shown if shown is not None else '-'}")
+        return 0
+    if args.model_command == "prepare":
+        print(f"docgen: {info['url']} is up; drafts come from {info['server_model']}")
         return 0
     raise SettingsError(f"unknown `docgen model` command {args.model_command!r}")

@@ -171,12 +171,22 @@ def _update_fallback(request: DraftRequest, spec: SectionSpec, obj: ObjectFacts)
 
 
 def _default_generator(settings: Settings) -> TextGenerator:
+    from docgen_plugin.generate.server import ServerGenerator, is_server_url
+
+    if is_server_url(settings.model):
+        return ServerGenerator.from_settings(settings)  # a server drafts: nothing loads here
     from docgen_plugin.generate.generator import Generator
 
     return Generator.from_settings(settings)  # torch and transformers load here
 
 
 def _model_hashes(settings: Settings) -> tuple[str, str | None]:
+    from docgen_plugin.generate.server import is_server_url, model_hash
+
+    if is_server_url(settings.model):
+        # `openai://host:port/v1#<served model or adapter>`: the server's weights are not ours
+        # to hash; its adapter is part of the served name
+        return model_hash(settings), None
     from docgen_plugin.generate.models import resolve_model
 
     resolved = resolve_model(settings)
