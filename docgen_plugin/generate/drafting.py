@@ -126,7 +126,7 @@ def find_object(facts: Facts, name: str) -> ObjectFacts:
     raise SourceError(f"no object `{name}` in the loaded code{hint}", name)
 
 
-def _tidy(text: str, spec: SectionSpec) -> str:
+def tidy(text: str, spec: SectionSpec) -> str:
     """Model output as section text: loops and a cut-off sentence trimmed (prose sections),
     no heading echo, no wrapping ```markdown fence."""
     # clean_prose drops code blocks, which are the point of a usage section
@@ -170,7 +170,7 @@ def _update_fallback(request: DraftRequest, spec: SectionSpec, obj: ObjectFacts)
 # --- the pipeline -----------------------------------------------------------------------------
 
 
-def _default_generator(settings: Settings) -> TextGenerator:
+def default_generator(settings: Settings) -> TextGenerator:
     from docgen_plugin.generate.server import ServerGenerator, is_server_url
 
     if is_server_url(settings.model):
@@ -265,7 +265,7 @@ def draft_sections(
 
 def _make(generator: TextGenerator | GeneratorFactory | None, settings: Settings) -> TextGenerator:
     if generator is None:
-        return _default_generator(settings)
+        return default_generator(settings)
     if hasattr(generator, "generate"):
         return generator  # type: ignore[return-value]
     return generator(settings)  # type: ignore[operator]
@@ -312,7 +312,7 @@ def _generate(
 
     def first(index: int, raw: str) -> None:
         job = jobs[index]
-        outcome = verify_draft(_tidy(raw, job.spec), job.obj, facts, section=job.spec)
+        outcome = verify_draft(tidy(raw, job.spec), job.obj, facts, section=job.spec)
         job.attempts.append(Attempt(raw, tuple(map(str, outcome.reasons))))
         if outcome.ok:
             finish(job, outcome.text, "accepted", ())
@@ -337,7 +337,7 @@ def _generate(
 
     def second(index: int, raw: str) -> None:
         job = retry[index]
-        outcome = verify_draft(_tidy(raw, job.spec), job.obj, facts, section=job.spec)
+        outcome = verify_draft(tidy(raw, job.spec), job.obj, facts, section=job.spec)
         job.attempts.append(Attempt(raw, tuple(map(str, outcome.reasons))))
         reasons = tuple(f"first draft: {r}" for r in first_reasons[job.index])
         if outcome.ok:

@@ -52,6 +52,10 @@ PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 HASHED_SUFFIXES = (".json", ".jinja", ".safetensors", ".model", ".txt", ".tiktoken")
 FULL_HASH_LIMIT = 64 << 20  # bigger files are fingerprinted by header, size and samples
 SAMPLE_SIZE = 64 << 10
+# The docs LoRA adapter shipped inside the package (`make default-adapter` builds it): the
+# embedded default uses it unless `adapter` is set (another folder, or `none`).
+SHIPPED_ADAPTER = Path(__file__).resolve().parent.parent / "adapters" / "default"
+NO_ADAPTER = ("none", "off", "false")
 SAMPLES = 32
 LOCK_TIMEOUT_S = 900.0
 DTYPE_ENV = "DOCGEN_DTYPE"
@@ -111,11 +115,23 @@ def resolve_model(settings: Settings) -> ResolvedModel:
         resolved = _resolve_default()
     else:
         resolved = _resolve_local(_settings_path(settings, spec))
-    if settings.adapter:
-        adapter = _settings_path(settings, settings.adapter)
+    adapter = adapter_path(settings, resolved)
+    if adapter is not None:
         _check_adapter_dir(adapter)
         resolved = replace(resolved, adapter=adapter, adapter_hash=folder_fingerprint(adapter))
     return resolved
+
+
+def adapter_path(settings: Settings, resolved: ResolvedModel) -> Path | None:
+    """The adapter to apply: `adapter` from settings, none for `none`, else the shipped docs
+    adapter when the model is the embedded default and the package holds one."""
+    value = (settings.adapter or "").strip()
+    if value.lower() in NO_ADAPTER:
+        return None
+    if value:
+        return _settings_path(settings, value)
+    shipped = (SHIPPED_ADAPTER / "adapter_model.safetensors").is_file()
+    return SHIPPED_ADAPTER if resolved.embedded and shipped else None
 
 
 def _settings_path(settings: Settings, value: str) -> Path:
@@ -721,6 +737,7 @@ def model_info(settings: Settings) -> dict[str, Any]:
         dtype=choose_dtype(device),
         model_hash=resolved.model_hash,
         adapter=str(resolved.adapter) if resolved.adapter else None,
+        adapter_origin=_adapter_origin(resolved),
         adapter_hash=resolved.adapter_hash,
         adapter_parameters=(
             weights_summary(resolved.adapter, "adapter_model.safetensors")["parameters"]
@@ -732,6 +749,14 @@ def model_info(settings: Settings) -> dict[str, Any]:
         lock=str(resolved.lock) if resolved.embedded else None,
     )
     return info
+
+
+def _adapter_origin(resolved: ResolvedModel) -> str | None:
+    if resolved.adapter is None:
+        return None
+    if resolved.adapter == SHIPPED_ADAPTER:
+        return "shipped docs adapter (set `adapter = \"none\"` for the bare model)"
+    return "settings"
 
 
 def describe(info: dict[str, Any]) -> Iterable[str]:

@@ -109,7 +109,8 @@ CATEGORY_SECTIONS: dict[Category, tuple[str, ...]] = {
 SYNONYMS: dict[str, str] = {
     **dict.fromkeys(
         ("overview", "introduction", "intro", "description", "summary", "about", "model details",
-         "model description", "what it is"),
+         "model description", "what it is", "model summary", "model overview", "about the model",
+         "background", "what is it"),
         "overview",
     ),
     **dict.fromkeys(
@@ -125,20 +126,24 @@ SYNONYMS: dict[str, str] = {
     ),
     **dict.fromkeys(
         ("usage", "use case", "use cases", "example", "examples", "usage example",
-         "how to use", "quickstart", "quick start", "getting started"),
+         "how to use", "quickstart", "quick start", "getting started", "usage examples",
+         "how to get started", "how to get started with the model", "code example", "basic usage"),
         "usage",
     ),
     **dict.fromkeys(
-        ("intended use", "intended uses", "uses", "direct use", "applications", "when to use"),
+        ("intended use", "intended uses", "uses", "direct use", "applications", "when to use",
+         "intended use cases", "downstream use", "purpose"),
         "intended-use",
     ),
     **dict.fromkeys(
         ("limitations", "known limitations", "caveats", "known issues", "out of scope use",
-         "bias risks and limitations", "risks and limitations"),
+         "bias risks and limitations", "risks and limitations", "out of scope uses",
+         "limitations and bias", "bias and limitations"),
         "limitations",
     ),
     **dict.fromkeys(
-        ("error handling", "errors", "exceptions", "raises", "failure modes", "troubleshooting"),
+        ("error handling", "errors", "exceptions", "raises", "failure modes", "troubleshooting",
+         "errors and exceptions", "common errors"),
         "errors",
     ),
 }

@@ -210,6 +210,33 @@ def test_adapter_is_applied(tiny_model_dir: Path, adapter_dir: Path) -> None:
     assert info["adapter_parameters"] == 2 * ((4 * 32 + 32 * 4) + (4 * 32 + 16 * 4))
 
 
+def test_shipped_adapter_is_the_default_models_unless_none(
+    adapter_dir: Path, monkeypatch: pytest.MonkeyPatch, tiny_model_dir: Path
+) -> None:
+    monkeypatch.setattr(models, "SHIPPED_ADAPTER", adapter_dir)
+    resolved = resolve_model(Settings())
+    assert resolved.adapter == adapter_dir and resolved.adapter_hash == folder_fingerprint(adapter_dir)
+    assert "shipped" in model_info(Settings())["adapter_origin"]
+    for off in ("none", "None", "off"):
+        assert resolve_model(Settings(adapter=off)).adapter is None
+    # another model: the shipped adapter was trained on the default, so it is not applied
+    assert resolve_model(Settings(model=str(tiny_model_dir))).adapter is None
+    # the adapter hash is in the draft cache key: a different adapter, a different key
+    other = _copy(adapter_dir, adapter_dir.parent, "other")
+    (other / "adapter_config.json").write_text(
+        (other / "adapter_config.json").read_text().replace('"r": 4', '"r": 5'))
+    monkeypatch.setattr(models, "SHIPPED_ADAPTER", other)
+    assert resolve_model(Settings()).adapter_hash != resolved.adapter_hash
+
+
+def test_missing_shipped_adapter_means_the_bare_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(models, "SHIPPED_ADAPTER", tmp_path / "not-built")
+    assert resolve_model(Settings()).adapter is None
+    assert model_info(Settings())["adapter_origin"] is None
+
+
 # --- the embedded default model's cache ----------------------------------------------------
 
 

@@ -26,11 +26,12 @@ _GENERATORS: dict[tuple[str, str | None], Any] = {}
 
 
 def _shared_generator(settings: Settings) -> Any:
-    from docgen_plugin.generate.generator import Generator
+    from docgen_plugin.generate.drafting import default_generator
 
     key = (settings.model, settings.adapter)
     if key not in _GENERATORS:
-        _GENERATORS[key] = Generator.from_settings(settings)  # torch loads here, if at all
+        # a local model (torch loads here, if at all) or a client of an inference server
+        _GENERATORS[key] = default_generator(settings)
     return _GENERATORS[key]
 
 
