@@ -8,7 +8,7 @@ parameters too.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from typing import Any, TypeVar
 
 from docgen_plugin.facts.model import (
     ConfigField,
@@ -35,6 +35,19 @@ CONFIG_BASES: dict[str, ConfigKind] = {
     "transformers.configuration_utils.PreTrainedConfig": "pretrained",
 }
 _CONFIG_NAMES = ("Config", "Configuration", "Settings", "HParams", "Hparams", "Params")
+_LINKED_SIGNATURES = ("__init__", "forward", "__call__")
+
+T = TypeVar("T")
+
+
+def _replace(obj: T, **changes: Any) -> T:
+    """`dataclasses.replace` for the facts classes linking copies (frozen, no `__post_init__`,
+    no `init=False` fields): the instance's `__dict__` copied with `changes`, as their own
+    `__init__` would fill it. `dataclasses.replace` was most of the time of linking a big tree.
+    """
+    new = object.__new__(type(obj))
+    new.__dict__.update(obj.__dict__, **changes)
+    return new
 
 
 def _is_model_base(path: str) -> bool:
@@ -64,9 +77,18 @@ class _Linker:
         bases = self.loaded_bases(obj)
         is_model = any(_is_model_base(b) for b in obj.bases) or any(b.is_model for b in bases)
         kind = self.config_kind(obj, bases, is_model)
-        linked = replace(obj, is_model=is_model, config_kind=kind)
-        linked = replace(linked, fields=self.fields(linked, bases))
-        linked = replace(linked, signatures=self.signatures(linked, bases))
+        # Copies only where something changes: most classes come out as they went in.
+        linked = obj
+        if is_model != obj.is_model or kind != obj.config_kind:
+            linked = _replace(linked, is_model=is_model, config_kind=kind)
+        fields = self.fields(linked, bases)
+        if fields is not linked.fields:
+            linked = _replace(linked, fields=fields)
+        signatures = self.signatures(linked, bases)
+        if len(signatures) != len(linked.signatures) or any(
+            new is not old for new, old in zip(signatures, linked.signatures)
+        ):
+            linked = _replace(linked, signatures=signatures)
         self.active.discard(obj.path)
         self.done[obj.path] = linked
         return linked
@@ -102,7 +124,7 @@ class _Linker:
             return obj.fields
         own = {f.name for f in obj.fields}
         inherited = [
-            replace(f, inherited_from=f.inherited_from or base.path)
+            _replace(f, inherited_from=f.inherited_from or base.path)
             for base in bases for f in base.fields if f.name not in own
         ]
         unique = {f.name: f for f in inherited}
@@ -116,20 +138,18 @@ class _Linker:
                 Param(f.name, kind, f.annotation, f.default) for f in obj.fields  # type: ignore[arg-type]
             ]
             own["__init__"] = Signature("__init__", tuple(params), None, obj.line)
-        for name in ("__init__", "forward", "__call__"):
+        for name in _LINKED_SIGNATURES:
             if name in own:
                 continue
-            inherited = next((b.signature(name) for b in bases if b.signature(name)), None)
-            if inherited is not None:
-                own[name] = _as_forwarded(inherited, inherited_from=self._owner(bases, name))
+            for base in bases:  # the first base that has it
+                inherited = base.signature(name)
+                if inherited:
+                    own[name] = _as_forwarded(inherited, inherited_from=base.path)
+                    break
         init = own.get("__init__")
         if init is not None and obj.forwards_kwargs_to_base:
             own["__init__"] = self.with_forwarded_kwargs(init, bases, len(bases) == len(obj.bases))
-        return tuple(own[n] for n in ("__init__", "forward", "__call__") if n in own)
-
-    @staticmethod
-    def _owner(bases: list[ObjectFacts], name: str) -> str:
-        return next(b.path for b in bases if b.signature(name))
+        return tuple(own[n] for n in _LINKED_SIGNATURES if n in own)
 
     @staticmethod
     def with_forwarded_kwargs(
@@ -151,23 +171,23 @@ class _Linker:
                 continue
             for p in base_init.params[1:]:
                 if p.name not in present and not p.is_variadic:
-                    extra.append(replace(p, kind="keyword-only",
-                                         forwarded_from=p.forwarded_from or base.path))
+                    extra.append(_replace(p, kind="keyword-only",
+                                          forwarded_from=p.forwarded_from or base.path))
                     present.add(p.name)
         params = tuple(
-            replace(p, forwarded_from=bases[0].path) if closed and p.kind == "var-keyword" else p
+            _replace(p, forwarded_from=bases[0].path) if closed and p.kind == "var-keyword" else p
             for p in init.params
         )
-        return replace(init, params=(*params, *extra))
+        return _replace(init, params=(*params, *extra))
 
 
 def _as_forwarded(signature: Signature, inherited_from: str) -> Signature:
     params = tuple(
-        p if i == 0 and p.name in ("self", "cls") else replace(
-            p, forwarded_from=p.forwarded_from or inherited_from)
+        p if (i == 0 and p.name in ("self", "cls")) or p.forwarded_from else _replace(
+            p, forwarded_from=inherited_from)
         for i, p in enumerate(signature.params)
     )
-    return replace(signature, params=params)
+    return _replace(signature, params=params)
 
 
 def link(modules: list[ModuleFacts]) -> Facts:

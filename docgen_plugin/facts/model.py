@@ -281,7 +281,9 @@ def to_dict(obj: Any) -> Any:
 def from_dict(cls: type[T], data: Any) -> T:
     """Rebuild a facts dataclass (nested tuples of dataclasses included) from `to_dict` output.
 
-    Fields left out of `data` get their defaults (the cache leaves defaults out).
+    Fields left out of `data` get their defaults (the cache leaves defaults out). Data of the
+    wrong shape (not a JSON object where a dataclass belongs, a required field missing) raises
+    TypeError.
     """
     revive = _REVIVERS.get(cls) or _compile_reviver(cls)
     return revive(data)  # type: ignore[no-any-return]
@@ -289,6 +291,7 @@ def from_dict(cls: type[T], data: Any) -> T:
 
 _MISSING: Any = object()
 _REVIVERS: dict[type, Callable[[Any], Any]] = {}
+_COMPILING: set[type] = set()  # guards a (hypothetical) recursive dataclass
 
 
 def _compile_reviver(cls: type) -> Callable[[Any], Any]:
@@ -296,30 +299,40 @@ def _compile_reviver(cls: type) -> Callable[[Any], Any]:
 
     A warm run revives ~10^5 objects. Where the class has no `__post_init__` or private
     fields, the instance's `__dict__` is filled directly, as the frozen dataclass's own
-    `__init__` would (its one `object.__setattr__` per field was most of the cost).
+    `__init__` would (its one `object.__setattr__` per field was most of the cost). A field
+    holding a dataclass or a tuple of them calls that class's compiled reviver directly.
     """
     hints = get_type_hints(cls)
-    env: dict[str, Any] = {"M": _MISSING, "cls": cls, "new": object.__new__,
-                           "missing": _missing_field}
-    body = ["def revive(data):", "    get = data.get"]
+    env: dict[str, Any] = {"M": _MISSING, "cls": cls, "new": object.__new__, "isinstance": isinstance,
+                           "tuple": tuple, "missing": _missing_field, "wrong": _wrong_shape}
+    body = ["def revive(data):",
+            "    if not isinstance(data, dict): wrong(cls, data)",
+            "    get = data.get"]
     names = []
-    for i, f in enumerate(fields(cls)):  # type: ignore[arg-type]
-        if f.name.startswith("_"):
-            continue
-        names.append((i, f.name))
-        body.append(f"    v{i} = get({f.name!r}, M)")
-        if f.default is not MISSING:
-            env[f"d{i}"] = f.default
-            body.append(f"    if v{i} is M: v{i} = d{i}")
-        elif f.default_factory is not MISSING:
-            env[f"d{i}"] = f.default_factory
-            body.append(f"    if v{i} is M: v{i} = d{i}()")
-        else:
-            body.append(f"    if v{i} is M: missing(cls, {f.name!r})")
-        reviver = _reviver(hints[f.name])
-        if reviver is not _same:
-            env[f"r{i}"] = reviver
-            body.append(f"    elif v{i} is not None: v{i} = r{i}(v{i})")
+    _COMPILING.add(cls)
+    try:
+        for i, f in enumerate(fields(cls)):  # type: ignore[arg-type]
+            if f.name.startswith("_"):
+                continue
+            names.append((i, f.name))
+            body.append(f"    v{i} = get({f.name!r}, M)")
+            if f.default is not MISSING:
+                env[f"d{i}"] = f.default
+                body.append(f"    if v{i} is M: v{i} = d{i}")
+            elif f.default_factory is not MISSING:
+                env[f"d{i}"] = f.default_factory
+                body.append(f"    if v{i} is M: v{i} = d{i}()")
+            else:
+                body.append(f"    if v{i} is M: missing(cls, {f.name!r})")
+            kind, reviver = _field_reviver(hints[f.name])
+            if kind == "items":  # tuple[SomeDataclass, ...]
+                env[f"r{i}"] = reviver
+                body.append(f"    elif v{i} is not None: v{i} = tuple([r{i}(x) for x in v{i}])")
+            elif reviver is not _same:
+                env[f"r{i}"] = reviver
+                body.append(f"    elif v{i} is not None: v{i} = r{i}(v{i})")
+    finally:
+        _COMPILING.discard(cls)
     values = ", ".join(f"{name!r}: v{i}" for i, name in names)
     if not hasattr(cls, "__post_init__") and len(names) == len(fields(cls)):  # type: ignore[arg-type]
         body += ["    obj = new(cls)", f"    obj.__dict__.update({{{values}}})", "    return obj"]
@@ -334,8 +347,30 @@ def _missing_field(cls: type, name: str) -> None:
     raise TypeError(f"{cls.__name__}: missing field {name!r}")
 
 
+def _wrong_shape(cls: type, data: Any) -> None:
+    raise TypeError(f"{cls.__name__}: expected a JSON object, got {type(data).__name__}")
+
+
 def _same(value: Any) -> Any:
     return value
+
+
+def _field_reviver(hint: Any) -> tuple[str, Callable[[Any], Any]]:
+    """How the compiled reviver turns a field's JSON (never None there) into its value:
+    ("items", reviver of one item) for a tuple of dataclasses, else ("value", reviver)."""
+    args = get_args(hint)
+    if args and type(None) in args:  # X | None: the caller has ruled None out
+        inner = [a for a in args if a is not type(None)]
+        if len(inner) != 1:
+            return "value", _same
+        hint = inner[0]
+    if get_origin(hint) is tuple:
+        item = get_args(hint)[0]
+        if is_dataclass(item) and item not in _COMPILING:
+            return "items", _REVIVERS.get(item) or _compile_reviver(item)  # type: ignore[arg-type]
+    elif is_dataclass(hint) and hint not in _COMPILING:
+        return "value", _REVIVERS.get(hint) or _compile_reviver(hint)  # type: ignore[arg-type]
+    return "value", _reviver(hint)
 
 
 def _reviver(hint: Any) -> Callable[[Any], Any]:
