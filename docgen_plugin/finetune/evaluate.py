@@ -293,7 +293,7 @@ def _load_generator(settings: Settings, progress: bool) -> Any:
 
 
 def _model_settings(settings: Settings, system: str) -> Settings:
-    return settings if system == ADAPTER else replace(settings, adapter=None)
+    return settings if system == ADAPTER else replace(settings, adapter="none")
 
 
 def evaluate(

@@ -1,15 +1,98 @@
-"""`docgen train` (placeholder until its module lands)."""
+"""`docgen finetune CORPUS -o ADAPTER`: train a LoRA adapter on a corpus.
+
+Arguments only; the work is in `finetune.train` (imported when the command runs, so
+`docgen finetune --help` never imports torch).
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 from docgen_plugin.settings import Settings
+
+# flag -> (TrainOptions field, type, help); unset flags fall back to [tool.docgen] settings
+FLAGS: tuple[tuple[str, str, type, str], ...] = (
+    ("--learning-rate", "learning_rate", float, "Peak learning rate (setting learning-rate)."),
+    ("--epochs", "epochs", float, "Passes over the training split (setting epochs)."),
+    ("--batch-size", "batch_size", int, "Sequences per step and process (setting train-batch-size)."),
+    ("--max-length", "max_length", int, "Tokens per sequence, prompt + answer (setting max-length)."),
+    ("--lora-rank", "lora_rank", int, "LoRA rank r (setting lora-rank)."),
+    ("--lora-alpha", "lora_alpha", int, "LoRA alpha (setting lora-alpha)."),
+    ("--lora-dropout", "lora_dropout", float, "Dropout on the LoRA input (setting lora-dropout)."),
+    ("--weight-decay", "weight_decay", float, "AdamW weight decay (setting weight-decay)."),
+    ("--save-steps", "save_steps", int, "Checkpoint and validate every N steps (setting save-steps)."),
+    ("--patience", "early_stopping_patience", int,
+     "Stop after N validations without a lower loss; 0: never (setting early-stopping-patience)."),
+    ("--seed", "seed", int, "Seed of the order, dropout and LoRA init (setting seed)."),
+    ("--max-steps", "max_steps", int, "Stop after N optimizer steps (default: the epochs)."),
+    ("--gradient-accumulation", "gradient_accumulation", int, "Batches per optimizer step (default 1)."),
+    ("--warmup-ratio", "warmup_ratio", float, "Share of the steps warming up the learning rate."),
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of the command."""
+    parser.add_argument("corpus", type=Path, help="A corpus folder written by `docgen corpus`.")
+    parser.add_argument("-o", "--output", type=Path, required=True, metavar="ADAPTER",
+                        help="Folder for the adapter, its training record and checkpoints.")
+    parser.add_argument("--model", help="Base model: `default` or a local HF folder (setting model).")
+    parser.add_argument("--from-adapter", type=Path, metavar="DIR",
+                        help="Continue training this LoRA adapter instead of starting a new one.")
+    parser.add_argument("--resume", action="store_true",
+                        help="Continue from the latest checkpoint in ADAPTER/checkpoints.")
+    parser.add_argument("--sweep", action="append", default=[], metavar="KEY=V1,V2",
+                        help="Train every combination (e.g. lr=1e-4,3e-4 rank=8,16); keep the best "
+                             "by validation loss. Repeatable.")
+    parser.add_argument("--gradient-checkpointing", action="store_true", default=None,
+                        help="Recompute activations in the backward pass: less memory, ~30%% slower.")
+    parser.add_argument("--keep-checkpoints", action="store_true",
+                        help="Keep ADAPTER/checkpoints after a successful run.")
+    parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+    for flag, dest, kind, help_text in FLAGS:
+        parser.add_argument(flag, dest=dest, type=kind, help=help_text)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    raise NotImplementedError
+    from docgen_plugin.errors import SettingsError
+    from docgen_plugin.finetune.train import TrainOptions, parse_sweep, rank_info, sweep, train
+
+    if args.model:
+        settings = settings.merged(model=args.model)
+    overrides = {dest: getattr(args, dest, None) for _, dest, _, _ in FLAGS}
+    overrides["gradient_checkpointing"] = args.gradient_checkpointing
+    options = TrainOptions.from_settings(settings, **overrides)
+    grid = parse_sweep(args.sweep)
+    if args.resume and args.sweep:
+        raise SettingsError("--resume and --sweep cannot be combined; resume one trial's folder instead")
+    progress = not args.no_progress
+    out: Path = args.output
+    if len(grid) > 1 or args.sweep:
+        result = sweep(corpus=args.corpus, out=out, settings=settings, options=options, grid=grid,
+                       from_adapter=args.from_adapter, progress=progress)
+    else:
+        result = train(args.corpus, out, settings, options, resume=args.resume,
+                       from_adapter=args.from_adapter, keep_checkpoints=args.keep_checkpoints,
+                       progress=progress)
+    rank, _, _ = rank_info()
+    if result.interrupted:
+        if rank == 0:
+            print(
+                f"docgen: interrupted: checkpoint saved in {result.checkpoint}; continue with "
+                f"`docgen finetune {args.corpus} -o {out} --resume`",
+                file=sys.stderr,
+            )
+        return 130
+    if rank == 0:
+        metrics = result.record.get("metrics", {})
+        print(
+            f"docgen: adapter written to {out} ({metrics.get('steps')} steps, validation loss "
+            f"{_fmt(metrics.get('validation_loss'))}, {_fmt(metrics.get('tokens_per_second'))} tokens/s); "
+            f"record: {out / 'training_record.md'}"
+        )
+    return 0
+
+
+def _fmt(value: object) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)

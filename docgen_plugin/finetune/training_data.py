@@ -1,0 +1,204 @@
+"""Training examples: corpus records tokenised exactly as drafting renders them, and batching.
+
+The prompt is the chat template's rendering of the record's messages with the generation
+prompt, tokenised without special tokens: token for token what `Generator.render` feeds the
+model at draft time. The answer is what the same template appends for an assistant turn
+(the human text and the end-of-turn token, e.g. `<|im_end|>`), tokenised on its own. Labels
+are -100 on every prompt token and the answer's ids after it: an exact completion-only mask,
+with no response-template search that could miss and silently drop an example.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from docgen_plugin.errors import CorpusError, ModelError
+from docgen_plugin.finetune.records import CorpusRecord
+
+IGNORE = -100
+# an example is kept (its answer cut) only if this many answer tokens fit after the prompt
+MIN_ANSWER_TOKENS = 16
+
+
+@dataclass(frozen=True)
+class Example:
+    """One tokenised record: prompt and answer ids, and whether the answer was cut."""
+
+    record_id: str
+    prompt_ids: tuple[int, ...]
+    answer_ids: tuple[int, ...]
+    truncated: bool = False
+
+    @property
+    def input_ids(self) -> list[int]:
+        return [*self.prompt_ids, *self.answer_ids]
+
+    @property
+    def labels(self) -> list[int]:
+        return [IGNORE] * len(self.prompt_ids) + list(self.answer_ids)
+
+    def __len__(self) -> int:
+        return len(self.prompt_ids) + len(self.answer_ids)
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A split's examples and what happened to the rest."""
+
+    examples: tuple[Example, ...]
+    truncated: tuple[str, ...] = field(default=())
+    dropped: tuple[str, ...] = field(default=())
+
+    @property
+    def tokens(self) -> int:
+        return sum(len(e) for e in self.examples)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "examples": len(self.examples),
+            "truncated": len(self.truncated),
+            "dropped": len(self.dropped),
+            "tokens": self.tokens,
+            "truncated_ids": list(self.truncated),
+            "dropped_ids": list(self.dropped),
+        }
+
+
+def prompt_and_answer(tokenizer: Any, record: CorpusRecord) -> tuple[str, str]:
+    """The draft-time prompt text and the text the chat template appends for the answer."""
+    if not getattr(tokenizer, "chat_template", None):
+        raise ModelError("the tokenizer has no chat template; fine-tune an instruct model")
+    messages = [dict(m) for m in record.messages]
+    if not messages:
+        raise CorpusError(f"record {record.id} ({record.object}) has no prompt messages", record.source)
+    prompt = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+    turn = [*messages, {"role": "assistant", "content": record.completion}]
+    full = tokenizer.apply_chat_template(turn, add_generation_prompt=False, tokenize=False)
+    if not full.startswith(prompt):
+        raise ModelError(
+            "the chat template does not render an assistant turn as the generation prompt plus "
+            "the answer; docgen cannot mask the prompt exactly with this model's template"
+        )
+    return prompt, full[len(prompt) :]
+
+
+def encode_record(tokenizer: Any, record: CorpusRecord, max_length: int) -> Example | None:
+    """`record` as an `Example` (answer cut to fit `max_length`), or None if it cannot fit."""
+    prompt, answer = prompt_and_answer(tokenizer, record)
+    # the template writes the special tokens itself (as `Generator.render` relies on)
+    prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+    answer_ids = tokenizer(answer, add_special_tokens=False)["input_ids"]
+    room = max_length - len(prompt_ids)
+    if room < min(MIN_ANSWER_TOKENS, len(answer_ids)) or not answer_ids:
+        return None
+    truncated = len(answer_ids) > room
+    return Example(
+        record_id=record.id,
+        prompt_ids=tuple(prompt_ids),
+        answer_ids=tuple(answer_ids[:room]),
+        truncated=truncated,
+    )
+
+
+def encode_records(tokenizer: Any, records: Sequence[CorpusRecord], max_length: int) -> Encoded:
+    """Tokenise a split; counts (never hides) the examples cut or dropped for length."""
+    examples: list[Example] = []
+    truncated: list[str] = []
+    dropped: list[str] = []
+    for record in records:
+        example = encode_record(tokenizer, record, max_length)
+        if example is None:
+            dropped.append(record.id)
+            continue
+        if example.truncated:
+            truncated.append(record.id)
+        examples.append(example)
+    return Encoded(examples=tuple(examples), truncated=tuple(truncated), dropped=tuple(dropped))
+
+
+class ExampleDataset:
+    """A map-style dataset of examples for the Trainer (items carry their index)."""
+
+    def __init__(self, examples: Sequence[Example]) -> None:
+        self.examples = list(examples)
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        example = self.examples[index]
+        return {"input_ids": example.input_ids, "labels": example.labels, "index": index}
+
+    @property
+    def lengths(self) -> list[int]:
+        return [len(e) for e in self.examples]
+
+
+@dataclass(frozen=True)
+class Collator:
+    """Pads a batch to its longest row (right padding); keeps the dataset indices."""
+
+    pad_token_id: int
+
+    def __call__(self, features: list[dict[str, Any]]) -> dict[str, Any]:
+        import torch
+
+        width = max(len(f["input_ids"]) for f in features)
+        rows = len(features)
+        input_ids = torch.full((rows, width), self.pad_token_id, dtype=torch.long)
+        labels = torch.full((rows, width), IGNORE, dtype=torch.long)
+        attention = torch.zeros((rows, width), dtype=torch.long)
+        for row, feature in enumerate(features):
+            size = len(feature["input_ids"])
+            input_ids[row, :size] = torch.tensor(feature["input_ids"], dtype=torch.long)
+            labels[row, :size] = torch.tensor(feature["labels"], dtype=torch.long)
+            attention[row, :size] = 1
+        index = torch.tensor([f["index"] for f in features], dtype=torch.long)
+        return {"input_ids": input_ids, "attention_mask": attention, "labels": labels, "index": index}
+
+
+def grouped_order(lengths: Sequence[int], batch_size: int, seed: int, epoch: int) -> list[int]:
+    """A shuffled order where each batch holds similar lengths: shuffle, sort within mega-batches
+    of 50 batches, shuffle the batches. Depends only on (seed, epoch): a resumed run sees the
+    same order as an uninterrupted one."""
+    import torch
+
+    generator = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
+    order = torch.randperm(len(lengths), generator=generator).tolist()
+    mega = max(batch_size * 50, 1)
+    sorted_order: list[int] = []
+    for start in range(0, len(order), mega):
+        chunk = sorted(order[start : start + mega], key=lambda i: -lengths[i])
+        sorted_order.extend(chunk)
+    batches = [sorted_order[i : i + batch_size] for i in range(0, len(sorted_order), batch_size)]
+    if len(batches) > 1:
+        # the longest batch first: an out-of-memory error shows at step 1, not at hour 3
+        rest = torch.randperm(len(batches) - 1, generator=generator).tolist()
+        batches = [batches[0], *(batches[1 + i] for i in rest)]
+    return [i for batch in batches for i in batch]
+
+
+class GroupedSampler:
+    """Length-grouped, epoch-seeded sampler (`set_epoch` is called by accelerate/Trainer)."""
+
+    def __init__(self, lengths: Sequence[int], batch_size: int, seed: int) -> None:
+        self.lengths = list(lengths)
+        self.batch_size = batch_size
+        self.seed = seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(grouped_order(self.lengths, self.batch_size, self.seed, self.epoch))
+
+
+def steps_per_epoch(examples: int, batch_size: int, world_size: int = 1, accumulation: int = 1) -> int:
+    return max(1, math.ceil(examples / (batch_size * world_size * accumulation)))
