@@ -280,7 +280,7 @@ def cli(tmp_path, monkeypatch):
     monkeypatch.setattr(drafting, "_model_hashes", lambda settings: ("model-hash", None))
     load_sample(tmp_path)
     generator = Scripted(lambda m, c: "`TinyNet` is a tiny network.")
-    monkeypatch.setattr(drafting, "_default_generator", lambda settings: generator)
+    monkeypatch.setattr(drafting, "default_generator", lambda settings: generator)
     return tmp_path, settings_for(tmp_path), generator
 
 
