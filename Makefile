@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TORCH_PIN := torch==2.13.0
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench clean default-adapter
 
 install: $(STAMP)
 
@@ -25,13 +25,20 @@ demo: install
 	@echo "Site built: examples/site/index.html (findings above are the example's deliberate ones)"
 
 lint: install
-	$(BIN)/ruff check docgen_plugin tests benchmarks examples
+	$(BIN)/ruff check docgen_plugin tests benchmarks examples scripts
 
 test: install lint
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -n 2 -q
 
 bench: install
 	for f in benchmarks/*.py; do $(BIN)/python $$f || exit 1; done
+
+# Rebuild the shipped docs adapter (docgen_plugin/adapters/default/) from the docstrings of
+# permissively licensed packages: corpus -> balanced subset -> LoRA -> eval -> ship.
+# About an hour on 2 cores (scripts/default_adapter.py; outputs in build/default-adapter/).
+default-adapter: install
+	$(BIN)/python -m pip install -q -e '.[dev,adapter-recipe]'
+	HF_HUB_OFFLINE=1 $(BIN)/python scripts/default_adapter.py
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache
