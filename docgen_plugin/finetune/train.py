@@ -376,7 +376,7 @@ def run_training(
     main = rank == 0
     # The frozen base is stored in bf16 where bf16 autocast runs anyway: half the weight and
     # activation memory, no per-step casts; the LoRA weights stay fp32 (peft upcasts them).
-    base_dtype = "bfloat16" if _use_bf16() and os.environ.get("DOCGEN_TRAIN_FP32_BASE") != "1" else "float32"
+    base_dtype = "bfloat16" if _use_bf16() else "float32"
     loaded = load_model(resolved, dtype=base_dtype, device="cpu", progress=progress and main)
     _threads(world_size, int(os.environ.get("LOCAL_WORLD_SIZE", world_size)))
     tokenizer = loaded.tokenizer
