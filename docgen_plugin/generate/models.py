@@ -26,6 +26,7 @@ import shutil
 import struct
 import tempfile
 import time
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -674,7 +675,9 @@ def _apply_adapter(model: Any, adapter: Path) -> Any:
     from peft import PeftModel
 
     try:
-        with_adapter = PeftModel.from_pretrained(model, str(adapter), is_trainable=False)
+        with warnings.catch_warnings():  # peft asks transformers 5 a deprecated question
+            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*")
+            with_adapter = PeftModel.from_pretrained(model, str(adapter), is_trainable=False)
     except (OSError, ValueError, KeyError, RuntimeError) as error:
         raise ModelError(
             f"{adapter}: cannot apply the adapter to this model ({error}); was it trained on it?",
