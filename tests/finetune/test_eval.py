@@ -252,7 +252,7 @@ def test_scores_and_gains_from_scripted_answers(workspace, tmp_path):
     made = []
 
     def make(settings):
-        adapter = settings.adapter is not None
+        adapter = settings.adapter not in (None, "none")  # base systems: the bare model
         made.append(adapter)
 
         def answer(messages):
