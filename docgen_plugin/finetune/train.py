@@ -260,6 +260,14 @@ def _threads(world_size: int, local_world: int) -> None:
 
 
 def _peft_model(model: Any, options: TrainOptions, from_adapter: Path | None) -> Any:
+    import warnings
+
+    with warnings.catch_warnings():  # peft asks transformers 5 a deprecated question
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*")
+        return _lora(model, options, from_adapter)
+
+
+def _lora(model: Any, options: TrainOptions, from_adapter: Path | None) -> Any:
     from peft import LoraConfig, PeftModel, get_peft_model
 
     from docgen_plugin.errors import ModelError
