@@ -56,10 +56,16 @@ SHIPPED = ROOT / "docgen_plugin" / "adapters" / "default"
 SHIP_FILES = ("adapter_config.json", "training_record.json", "training_record.md", "loss.png")
 
 
-def docgen(*args: str) -> None:
-    command = [sys.executable, "-m", "docgen_plugin.cli", *args]
-    print("$ docgen " + " ".join(args), flush=True)
-    subprocess.run(command, check=True, cwd=ROOT)
+def repo_relative(path: Path) -> str:
+    """A path as the records and reports will show it: relative to the repo where it is inside."""
+    path = path.resolve()
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def docgen(*args: str | Path) -> None:
+    shown = [repo_relative(a) if isinstance(a, Path) else a for a in args]
+    print("$ docgen " + " ".join(shown), flush=True)
+    subprocess.run([sys.executable, "-m", "docgen_plugin.cli", *shown], check=True, cwd=ROOT)
 
 
 def balanced(records: Sequence[CorpusRecord], caps: dict[str, int] | int, seed: int) -> list[CorpusRecord]:
@@ -85,12 +91,27 @@ def balance(full: Path, out: Path) -> None:
         write_split(out, split, chosen)
         counts[split] = {label: sum(r.label == label for r in chosen) for label in sorted(TRAIN_CAPS)}
     card = json.loads((full / DATACARD_JSON).read_text())
-    card["subset"] = {"of": str(full), "seed": SEED, "caps": caps, "counts": counts}
+    card["subset"] = {"of": repo_relative(full), "seed": SEED, "caps": caps, "counts": counts}
     (out / DATACARD_JSON).write_text(json.dumps(card, indent=2, sort_keys=True))
     note = "\n\n## Training subset\n\nLabel-balanced, seeded subset (scripts/default_adapter.py):\n\n"
     note += "\n".join(f"- {split}: {json.dumps(c)}" for split, c in counts.items())
     (out / DATACARD_MD).write_text((full / DATACARD_MD).read_text() + note + "\n")
     print(f"balanced subset in {out}: {json.dumps(counts)}")
+
+
+def portable(path: Path) -> None:
+    """No machine paths in shipped files: the repo prefix goes, the user's docgen home is named
+    as such, and the adapter names its base model instead of a cache folder."""
+    from docgen_plugin.generate.models import DEFAULT_NAME
+    from docgen_plugin.generate.userdirs import docgen_home
+
+    text = path.read_text(encoding="utf-8").replace(f"{ROOT}/", "")
+    text = text.replace(str(docgen_home()), "$DOCGEN_HOME")
+    if path.name == "adapter_config.json":
+        config = json.loads(text)
+        config["base_model_name_or_path"] = DEFAULT_NAME
+        text = json.dumps(config, indent=2, sort_keys=True) + "\n"
+    path.write_text(text, encoding="utf-8")
 
 
 def ship(adapter: Path, corpus: Path) -> None:
@@ -107,6 +128,9 @@ def ship(adapter: Path, corpus: Path) -> None:
             shutil.copy2(adapter / name, SHIPPED / name)
     for name in (DATACARD_JSON, DATACARD_MD):
         shutil.copy2(corpus / name, SHIPPED / name)
+    for name in (*SHIP_FILES, DATACARD_JSON, DATACARD_MD):
+        if name.endswith((".json", ".md")) and (SHIPPED / name).is_file():
+            portable(SHIPPED / name)
     size = (SHIPPED / "adapter_model.safetensors").stat().st_size
     print(f"shipped {SHIPPED} ({size / 2**20:.1f} MiB of weights)")
 
@@ -124,22 +148,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.only in (None, stage)
 
     if wanted("corpus"):
-        docgen("corpus", *PACKAGES, "-o", str(full), "--seed", str(SEED))
+        docgen("corpus", *PACKAGES, "-o", full, "--seed", str(SEED))
         for package in UNSEEN:  # half of each unseen package is its test split
-            docgen("corpus", package, "-o", str(build / f"unseen-{package}"), "--seed", str(SEED),
+            docgen("corpus", package, "-o", build / f"unseen-{package}", "--seed", str(SEED),
                    "--validation-share", "0", "--test-share", "0.5")
     if wanted("balance"):
         balance(full, subset)
     if wanted("train"):
-        docgen("finetune", str(subset), "-o", str(adapter), *FINETUNE,
+        docgen("finetune", subset, "-o", adapter, *FINETUNE,
                *(["--resume"] if args.resume else []))
     if wanted("ship"):
         ship(adapter, subset)
     if wanted("eval"):  # the shipped (bf16) weights: what users get
-        docgen("eval", str(subset), "--adapter", str(SHIPPED), "-o", str(build / "eval-heldout"))
+        docgen("eval", subset, "--adapter", SHIPPED, "-o", build / "eval-heldout")
         for package in UNSEEN:
-            docgen("eval", str(build / f"unseen-{package}"), "--adapter", str(SHIPPED),
-                   "--limit", str(UNSEEN_LIMIT), "-o", str(build / f"eval-unseen-{package}"))
+            docgen("eval", build / f"unseen-{package}", "--adapter", SHIPPED,
+                   "--limit", str(UNSEEN_LIMIT), "-o", build / f"eval-unseen-{package}")
     return 0
 
 
