@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from docgen_plugin.checks.pages import read_page
-from docgen_plugin.checks.pages.links import Linker, _inlines, page_scopes
+from docgen_plugin.checks.pages.links import Linker, _inlines, heading_key, page_scopes
 from docgen_plugin.checks.pages.model import Heading, Inline, Page
 from docgen_plugin.checks.pages.model_card import is_model_card
 from docgen_plugin.facts.model import Facts, ObjectFacts
@@ -27,10 +27,11 @@ from docgen_plugin.finetune.corpus_docstrings import (
     without_sections,
 )
 from docgen_plugin.markers import MarkerBlock, MarkerError, content_hash, parse_markers
-from docgen_plugin.sections.catalogue import Catalogue, normalise
+from docgen_plugin.sections.catalogue import Catalogue
 
 PROSE_KINDS = ("overview", "inputs", "usage", "intended-use", "limitations", "errors")
 _ENTRY = re.compile(r"^\*{0,2}[\w.]+\*{0,2} \([^)\n]*\)\s*:")  # `name (type): ...`, an undeclared Args
+# the page checks' edge words plus "and" ("`Model` and limitations": limitations)
 _EDGE_WORDS = frozenset({"the", "of", "for", "a", "an", "its", "to", "and"})
 
 
@@ -165,20 +166,10 @@ def docstring_items(facts: Facts, found: Found) -> None:
 
 
 def heading_kind(heading: Inline, linker: Linker, catalogue: Catalogue) -> str | None:
-    """The section kind a heading names, object names left out ("Usage of `Model`": usage)."""
-    words: list[str] = []
-    for span in heading.spans:
-        if span.kind == "code":
-            if linker.named(span.text) is None:
-                words.append(span.text)
-        else:
-            words += [w for w in span.text.split() if linker.named(w.strip(".,:;"), code=False) is None]
-    key = normalise(" ".join(words)).split()
-    while key and key[0] in _EDGE_WORDS:
-        key.pop(0)
-    while key and key[-1] in _EDGE_WORDS:
-        key.pop()
-    return catalogue.kind_for_heading(" ".join(key)) if key else None
+    """The section kind a heading names, object names left out ("Usage of `Model`": usage);
+    settings' synonyms count too."""
+    key = heading_key(heading, linker, _EDGE_WORDS)
+    return catalogue.kind_for_heading(key) if key else None
 
 
 def marker_status(block: MarkerBlock) -> str:

@@ -159,7 +159,7 @@ class Generator:
         """`generate`, with token counts and EOS flags (for benchmarks and diagnostics)."""
         from tqdm.auto import tqdm
 
-        budgets = _budgets(max_new_tokens, len(prompts))
+        budgets = token_budgets(max_new_tokens, len(prompts))
         rendered = [self.render(messages) for messages in prompts]
         results: list[Generation | None] = [None] * len(prompts)
         bar = tqdm(
@@ -261,7 +261,7 @@ def answer_only_processors(decoding: Decoding, prompt_width: int) -> Any:
     return processors
 
 
-def _budgets(max_new_tokens: int | Sequence[int], count: int) -> list[int]:
+def token_budgets(max_new_tokens: int | Sequence[int], count: int) -> list[int]:
     budgets = [max_new_tokens] * count if isinstance(max_new_tokens, int) else list(max_new_tokens)
     if len(budgets) != count:
         raise ValueError(f"{len(budgets)} token budgets for {count} prompts")

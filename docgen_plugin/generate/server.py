@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from docgen_plugin.errors import ModelError, SettingsError
+from docgen_plugin.generate.generator import token_budgets
 from docgen_plugin.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -269,7 +270,7 @@ class ServerGenerator:
         arrives, in this thread; prompts without an answer raise one `ServerError` at the end."""
         from tqdm.auto import tqdm
 
-        budgets = _budgets(max_new_tokens, len(prompts))
+        budgets = token_budgets(max_new_tokens, len(prompts))
         results: list[str | None] = [None] * len(prompts)
         errors: dict[int, str] = {}
         self._down = None
@@ -433,15 +434,6 @@ def _label(messages: Messages) -> str:
     if found is None:
         return "a prompt"
     return f"{found.group(1)} ({section.group(1).strip()})" if section else found.group(1)
-
-
-def _budgets(max_new_tokens: int | Sequence[int], count: int) -> list[int]:
-    budgets = [max_new_tokens] * count if isinstance(max_new_tokens, int) else list(max_new_tokens)
-    if len(budgets) != count:
-        raise ValueError(f"{len(budgets)} token budgets for {count} prompts")
-    if any(b < 1 for b in budgets):
-        raise ValueError("max_new_tokens must be positive")
-    return budgets
 
 
 # --- `docgen model info|prepare` ----------------------------------------------------------------

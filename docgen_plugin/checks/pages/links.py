@@ -114,9 +114,9 @@ def front_matter_objects(meta: Mapping[str, Any]) -> list[str]:
 _EDGE_WORDS = frozenset({"the", "of", "for", "a", "an", "its", "to"})
 
 
-def section_kind(heading: Inline, linker: Linker) -> str | None:
-    """The catalogue kind a heading names, object names left out: "Parameters of `TinyNet`"
-    and "`TinyNet` options" are a parameters and a configuration section."""
+def heading_key(heading: Inline, linker: Linker, edge_words: frozenset[str] = _EDGE_WORDS) -> str:
+    """A heading reduced for the synonym table, object names and edge words left out:
+    "Parameters of `TinyNet`" -> "parameters"."""
     words: list[str] = []
     for span in heading.spans:
         if span.kind == "code":
@@ -125,11 +125,17 @@ def section_kind(heading: Inline, linker: Linker) -> str | None:
         else:
             words += [w for w in span.text.split() if linker.named(w.strip(".,:;"), code=False) is None]
     key = normalise(" ".join(words)).split()
-    while key and key[0] in _EDGE_WORDS:
+    while key and key[0] in edge_words:
         key.pop(0)
-    while key and key[-1] in _EDGE_WORDS:
+    while key and key[-1] in edge_words:
         key.pop()
-    return SYNONYMS.get(" ".join(key))
+    return " ".join(key)
+
+
+def section_kind(heading: Inline, linker: Linker) -> str | None:
+    """The catalogue kind a heading names, object names left out: "Parameters of `TinyNet`"
+    and "`TinyNet` options" are a parameters and a configuration section."""
+    return SYNONYMS.get(heading_key(heading, linker))
 
 
 def page_candidates(page: Page, linker: Linker) -> list[ObjectFacts]:
