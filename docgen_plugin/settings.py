@@ -92,7 +92,7 @@ class Settings:
     max_length: int = field(default=384, metadata={"help": "Tokens per training sequence (prompt+answer)."})
     lora_rank: int = field(default=16, metadata={"help": "LoRA rank r."})
     lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha (scale = alpha / r)."})
-    lora_dropout: float = field(default=0.05, metadata={"help": "Dropout on the LoRA input."})
+    lora_dropout: float = field(default=0.05, metadata={"help": "LoRA dropout probability."})
     weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay."})
     save_steps: int = field(default=50, metadata={"help": "Checkpoint (and validate) every N steps."})
     early_stopping_patience: int = field(

@@ -6,6 +6,11 @@ Stages (each a docgen command, so the recipe is exactly what a user runs for a h
             the data card records each licence.
 2. balance  a deterministic, label-balanced subset of the train split (the full corpus is
             ~70 % overviews) sized for the training budget, and small validation/test splits.
+            Train texts must pass docgen's verifier against their own record's facts: about
+            half the human docstrings name things the facts do not hold (other modules,
+            numbers, exceptions raised elsewhere), and a model trained on them learns to name
+            what it cannot know, which the verifier then rejects. Validation and test keep
+            every text, so scores stay comparable.
 3. train    `docgen finetune` with fixed seed and settings (FINETUNE).
 4. ship     the adapter (stored as bf16), its data card and training record into
             `docgen_plugin/adapters/default/`, where `model: default` picks it up.
@@ -83,17 +88,37 @@ def balanced(records: Sequence[CorpusRecord], caps: dict[str, int] | int, seed: 
     return [r for i, r in enumerate(records) if i in keep]
 
 
+def verified(records: Sequence[CorpusRecord]) -> list[CorpusRecord]:
+    """The records whose human text passes the verifier against the record's own facts."""
+    from docgen_plugin.finetune.evaluate import spec_for
+    from docgen_plugin.generate.verify import verify_draft
+    from docgen_plugin.sections.catalogue import build_catalogue
+    from docgen_plugin.settings import Settings
+
+    catalogue = build_catalogue(Settings().section_synonyms)
+    return [r for r in records
+            if verify_draft(r.completion, r.object_facts(), r.context(), section=spec_for(r, catalogue)).ok]
+
+
 def balance(full: Path, out: Path) -> None:
     caps = {"train": TRAIN_CAPS, "validation": VALIDATION_CAP, "test": TEST_CAP}
     counts = {}
+    unverified = 0
     for split, cap in caps.items():
-        chosen = balanced(read_split(full, split), cap, SEED)
+        records = read_split(full, split)
+        if split == "train":
+            kept = verified(records)
+            unverified = len(records) - len(kept)
+            records = kept
+        chosen = balanced(records, cap, SEED)
         write_split(out, split, chosen)
         counts[split] = {label: sum(r.label == label for r in chosen) for label in sorted(TRAIN_CAPS)}
     card = json.loads((full / DATACARD_JSON).read_text())
-    card["subset"] = {"of": repo_relative(full), "seed": SEED, "caps": caps, "counts": counts}
+    card["subset"] = {"of": repo_relative(full), "seed": SEED, "caps": caps, "counts": counts,
+                      "train_unverified_removed": unverified}
     (out / DATACARD_JSON).write_text(json.dumps(card, indent=2, sort_keys=True))
-    note = "\n\n## Training subset\n\nLabel-balanced, seeded subset (scripts/default_adapter.py):\n\n"
+    note = ("\n\n## Training subset\n\nLabel-balanced, seeded subset (scripts/default_adapter.py); "
+            f"{unverified} train texts that fail the verifier against their own facts left out:\n\n")
     note += "\n".join(f"- {split}: {json.dumps(c)}" for split, c in counts.items())
     (out / DATACARD_MD).write_text((full / DATACARD_MD).read_text() + note + "\n")
     print(f"balanced subset in {out}: {json.dumps(counts)}")

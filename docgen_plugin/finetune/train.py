@@ -35,6 +35,7 @@ CHECKPOINTS = "checkpoints"
 RUN_FILE = "docgen_run.json"
 RANKS = "ranks"
 ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
+PAD_MULTIPLE = 64  # batch widths round up to this: a handful of shapes per run, not hundreds
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,7 +48,7 @@ class TrainOptions:
     max_length: int = field(default=384, metadata={"help": "Tokens per sequence (prompt + answer)."})
     lora_rank: int = field(default=16, metadata={"help": "LoRA rank r."})
     lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha (scale alpha / r)."})
-    lora_dropout: float = field(default=0.05, metadata={"help": "Dropout on the LoRA input."})
+    lora_dropout: float = field(default=0.05, metadata={"help": "LoRA dropout probability."})
     weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay."})
     save_steps: int = field(default=50, metadata={"help": "Checkpoint and validate every N steps."})
     early_stopping_patience: int = field(default=3, metadata={"help": "Validations without gain; 0: off."})
@@ -56,6 +57,7 @@ class TrainOptions:
     gradient_accumulation: int = field(default=1, metadata={"help": "Batches per optimizer step."})
     gradient_checkpointing: bool = field(default=False, metadata={"help": "Less memory, ~30% slower."})
     warmup_ratio: float = field(default=0.0, metadata={"help": "Share of steps warming up the lr."})
+    lean_layers: bool = field(default=True, metadata={"help": "docgen's fused LoRA layers (Llama)."})
 
     def __post_init__(self) -> None:
         positive = ("learning_rate", "epochs", "batch_size", "max_length", "lora_rank", "lora_alpha",
@@ -250,12 +252,14 @@ def latest_checkpoint(checkpoints: Path) -> str | None:
     return str(max(complete, key=lambda p: int(p.name.rpartition("-")[2])))
 
 
-def _threads(world_size: int, local_world: int) -> None:
+def _threads(local_world: int) -> None:
+    """All usable CPUs, shared among this machine's ranks. Not drafting's rule (CPUs minus those
+    busy at load time): a process busy for a moment at start would halve an hour-long run."""
     import torch
 
     from docgen_plugin.generate.models import THREADS_ENV, usable_cpus
 
-    if world_size > 1 and not os.environ.get(THREADS_ENV):
+    if not os.environ.get(THREADS_ENV):
         torch.set_num_threads(max(1, usable_cpus() // max(1, local_world)))
 
 
@@ -288,6 +292,23 @@ def _lora(model: Any, options: TrainOptions, from_adapter: Path | None) -> Any:
         task_type="CAUSAL_LM",
     )
     return get_peft_model(model, config)
+
+
+def _install_lean_layers(model: Any, options: TrainOptions, *, main: bool) -> bool:
+    """docgen's fused LoRA layers where the model allows them (`lean_layers.unsupported`)."""
+    if not options.lean_layers:
+        return False
+    from docgen_plugin.finetune import lean_layers
+
+    reason = lean_layers.unsupported(model)
+    if reason is None and options.gradient_checkpointing:
+        reason = "--gradient-checkpointing is on"
+    if reason is not None:
+        if main:
+            logger.info("training with peft's LoRA layers: %s", reason)
+        return False
+    lean_layers.install(model, options.lora_dropout)
+    return True
 
 
 def _use_cuda() -> bool:
@@ -373,6 +394,7 @@ def run_training(
         CompletionTrainer,
         Meter,
         ProgressBar,
+        ReleaseFreedMemory,
         StepTimer,
         StopOnSignal,
         install_head_hook,
@@ -386,7 +408,7 @@ def run_training(
     # activation memory, no per-step casts; the LoRA weights stay fp32 (peft upcasts them).
     base_dtype = "bfloat16" if _use_bf16() else "float32"
     loaded = load_model(resolved, dtype=base_dtype, device="cpu", progress=progress and main)
-    _threads(world_size, int(os.environ.get("LOCAL_WORLD_SIZE", world_size)))
+    _threads(int(os.environ.get("LOCAL_WORLD_SIZE", world_size)))
     tokenizer = loaded.tokenizer
     train_data = encode_records(tokenizer, train_records, options.max_length)
     validation_data = encode_records(tokenizer, validation_records, options.max_length)
@@ -415,9 +437,12 @@ def run_training(
     if options.gradient_checkpointing:
         model.enable_input_require_grads()
     positions = install_head_hook(model)
-    meter = Meter()
+    lean = _install_lean_layers(model, options, main=main)
+    positions.capture = lean
+    meter = Meter.resumed(Path(resume_from), rank) if resume_from else Meter()
+    meter.segment_started = started  # this segment's wall time includes loading the model
     stopper = StopOnSignal()
-    callbacks: list[Any] = [StepTimer(meter), ProgressBar(meter, progress), stopper]
+    callbacks: list[Any] = [StepTimer(meter), ProgressBar(meter, progress), stopper, ReleaseFreedMemory()]
     if evaluate and options.early_stopping_patience > 0:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=options.early_stopping_patience))
     train_set = ExampleDataset(train_data.examples)
@@ -427,7 +452,7 @@ def run_training(
         args=_training_arguments(out, options, evaluate=evaluate, world_size=world_size, progress=progress),
         train_dataset=train_set,
         eval_dataset=ExampleDataset(validation_data.examples) if evaluate else None,
-        data_collator=Collator(pad_token_id=int(pad)),
+        data_collator=Collator(pad_token_id=int(pad), multiple=PAD_MULTIPLE),
         callbacks=callbacks,
         positions=positions,
         meter=meter,
@@ -466,7 +491,7 @@ def run_training(
             data={"train": train_data.summary(), "validation": validation_data.summary()},
             tokens=tokens,
             meter=meter,
-            wall=time.perf_counter() - started,
+            wall=meter.wall_seconds,
             world_size=world_size,
             resumed=resume_from,
         )
@@ -530,6 +555,7 @@ def _record(
         "world_size": world_size,
         "effective_batch_size": options.batch_size * options.gradient_accumulation * world_size,
         "bf16": bool(trainer.args.bf16),
+        "lean_layers_used": bool(trainer.positions.capture),
         "target_modules": sorted(adapter_config.target_modules or []),
         "lora_rank_used": adapter_config.r,
         "lora_alpha_used": adapter_config.lora_alpha,

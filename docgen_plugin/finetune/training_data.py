@@ -139,14 +139,18 @@ class ExampleDataset:
 
 @dataclass(frozen=True)
 class Collator:
-    """Pads a batch to its longest row (right padding); keeps the dataset indices."""
+    """Pads a batch to its longest row rounded up to `multiple` (right padding); keeps the
+    dataset indices. Rounding makes batch shapes repeat: every new shape costs oneDNN new
+    kernels, and their caches grew a run's memory and step time without bound (RESULTS.md)."""
 
     pad_token_id: int
+    multiple: int = 1
 
     def __call__(self, features: list[dict[str, Any]]) -> dict[str, Any]:
         import torch
 
         width = max(len(f["input_ids"]) for f in features)
+        width += -width % self.multiple
         rows = len(features)
         input_ids = torch.full((rows, width), self.pad_token_id, dtype=torch.long)
         labels = torch.full((rows, width), IGNORE, dtype=torch.long)

@@ -72,6 +72,11 @@ def test_collator_pads_right_and_masks_padding(loaded: object) -> None:
     assert batch["attention_mask"][0, short:].sum() == 0
     assert (batch["labels"][0, short:] == IGNORE).all()
     assert batch["index"].tolist() == [0, 1]
+    rounded = Collator(pad_token_id=0, multiple=64)([dataset[0], dataset[1]])
+    width = rounded["input_ids"].shape[1]
+    assert width % 64 == 0 and 0 <= width - batch["input_ids"].shape[1] < 64
+    assert rounded["attention_mask"].sum() == batch["attention_mask"].sum()
+    assert (rounded["labels"][:, batch["input_ids"].shape[1]:] == IGNORE).all()
 
 
 def test_grouped_order_is_a_seeded_length_grouped_permutation() -> None:

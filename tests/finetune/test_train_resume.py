@@ -74,6 +74,11 @@ def test_resume_after_kill_matches_uninterrupted_run(
     assert record["resumed_from"] and record["metrics"]["steps"] == STEPS
     assert record["metrics"]["validation_loss"] == pytest.approx(
         reference["metrics"]["validation_loss"], rel=1e-3)
+    # the record counts the steps before the crash too, not just the resumed segment
+    assert record["metrics"]["train_tokens"] == reference["metrics"]["train_tokens"]
+    assert record["metrics"]["train_step_seconds"] > 0
+    ranks = json.loads((crashed / "ranks" / "rank0.json").read_text())
+    assert ranks == json.loads((whole / "ranks" / "rank0.json").read_text())
     ours, theirs = adapter_tensors(crashed), adapter_tensors(whole)
     assert ours.keys() == theirs.keys()
     for name, tensor in ours.items():

@@ -4,6 +4,7 @@ adapter that changes the output, the training record is complete; continuing and
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,7 @@ def test_training_record_has_the_fields(trained: tuple[Path, Path], tiny_model_d
     assert record["prompt_version"] == PROMPT_VERSION
     hyper = record["hyperparameters"]
     assert hyper["learning_rate"] == 5e-3 and hyper["batch_size"] == 4 and hyper["lora_rank"] == 16
+    assert hyper["lean_layers"] and hyper["lean_layers_used"]  # a Llama model: the fused layers
     assert set(hyper["target_modules"]) == {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
                                             "up_proj", "down_proj"}
     assert record["data"]["train"]["examples"] == 8 and record["data"]["train"]["dropped"] == 0
@@ -56,6 +58,8 @@ def test_training_record_has_the_fields(trained: tuple[Path, Path], tiny_model_d
                 "peak_rss_bytes_rank0", "train_tokens"):
         assert metrics[key], key
     assert record["hardware"]["cpu"] and record["hardware"]["cpu_cores"]
+    # every usable CPU, whatever else ran when the model loaded (drafting's rule is not training's)
+    assert record["hardware"]["threads"] == len(os.sched_getaffinity(0))
     assert set(record["versions"]) >= {"docgen", "torch", "transformers", "peft"}
     assert (out / "loss.png").stat().st_size > 1000
     assert "## Hyper-parameters" in (out / "training_record.md").read_text()
@@ -110,3 +114,21 @@ def test_continue_from_adapter_and_sweep(trained: tuple[Path, Path], tiny_model_
     assert (out / "adapter_model.safetensors").is_file()
 
 
+
+
+def test_lean_layers_train_like_peft_layers(trained: tuple[Path, Path], tiny_model_dir: Path,
+                                            tmp_path: Path) -> None:
+    """Through the whole Trainer, without dropout: the fused layers and peft's layers give the
+    same losses step by step (bf16 rounding apart)."""
+    corpus = trained[0]
+    curves = {}
+    for name, extra in (("lean", []), ("peft", ["--no-lean-layers"])):
+        out = tmp_path / name
+        code = main(["finetune", str(corpus), "-o", str(out), "--model", str(tiny_model_dir),
+                     "--max-steps", "4", "--lora-dropout", "0", *FLAGS, *extra])
+        assert code == 0
+        record = json.loads((out / "training_record.json").read_text())
+        assert record["hyperparameters"]["lean_layers_used"] is (name == "lean")
+        curves[name] = [loss for _, loss in record["curves"]["train"]]
+    assert len(curves["lean"]) == 4
+    assert curves["lean"] == pytest.approx(curves["peft"], rel=0.02)
