@@ -51,8 +51,14 @@ def main() -> int:
     from docgen_plugin.finetune import lean_layers
     from docgen_plugin.finetune.records import read_split
     from docgen_plugin.finetune.train import TARGET_MODULES
-    from docgen_plugin.finetune.training_data import IGNORE, Collator, encode_records, grouped_order
-    from docgen_plugin.finetune.training_loop import _malloc_trim, install_head_hook
+    from docgen_plugin.finetune.training_data import (
+        IGNORE,
+        Collator,
+        encode_records,
+        grouped_order,
+        next_token_targets,
+    )
+    from docgen_plugin.finetune.training_loop import install_head_hook, malloc_trim
     from docgen_plugin.generate.models import load_model, resolve_model, usable_cpus
     from docgen_plugin.settings import Settings
 
@@ -70,7 +76,7 @@ def main() -> int:
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=2e-4)
     collate = Collator(pad_token_id=0, multiple=args.multiple)
     order = grouped_order([len(e) for e in data.examples], 8, 0, 0)
-    trim = _malloc_trim() if args.trim else None
+    trim = malloc_trim() if args.trim else None
     started = time.perf_counter()
     for step in range(args.steps):
         rows = order[step * 8 : (step + 1) * 8]
@@ -78,7 +84,7 @@ def main() -> int:
                           "index": i} for i in rows])
         begin = time.perf_counter()
         labels = batch["labels"]
-        targets = torch.cat([labels[:, 1:], torch.full_like(labels[:, :1], IGNORE)], dim=1)
+        targets = next_token_targets(labels)
         positions.mask = targets != IGNORE
         with torch.autocast("cpu", dtype=torch.bfloat16):
             model(input_ids=batch["input_ids"])

@@ -164,6 +164,13 @@ class Collator:
         return {"input_ids": input_ids, "attention_mask": attention, "labels": labels, "index": index}
 
 
+def next_token_targets(labels: Any) -> Any:
+    """Position t predicts token t+1: the labels shifted left, IGNORE at each row's end."""
+    import torch
+
+    return torch.cat([labels[:, 1:], torch.full_like(labels[:, :1], IGNORE)], dim=1)
+
+
 def grouped_order(lengths: Sequence[int], batch_size: int, seed: int, epoch: int) -> list[int]:
     """A shuffled order where each batch holds similar lengths: shuffle, sort within mega-batches
     of 50 batches, shuffle the batches. Depends only on (seed, epoch): a resumed run sees the

@@ -24,7 +24,7 @@ from typing import Any
 # imported only by `train.run_training`: `docgen finetune --help` never loads transformers
 from transformers import Trainer, TrainerCallback
 
-from docgen_plugin.finetune.training_data import IGNORE, GroupedSampler
+from docgen_plugin.finetune.training_data import IGNORE, GroupedSampler, next_token_targets
 
 
 @dataclass
@@ -127,13 +127,12 @@ class CompletionTrainer(Trainer):
         return GroupedSampler(self.lengths, self.args.per_device_train_batch_size, self.args.seed)
 
     def answer_loss(self, model: Any, inputs: dict[str, Any]) -> Any:
-        import torch
         import torch.nn.functional as functional
 
-        labels = inputs["labels"]
-        # position t predicts token t+1: keep positions whose next token is an answer token
-        targets = torch.cat([labels[:, 1:], torch.full_like(labels[:, :1], IGNORE)], dim=1)
+        # keep positions whose next token is an answer token
+        targets = next_token_targets(inputs["labels"])
         mask = targets != IGNORE
+        answered = bool(mask.any())
         self.positions.mask = mask
         attention = inputs["attention_mask"]
         if bool((attention[:, 1:] <= attention[:, :-1]).all()):
@@ -149,11 +148,11 @@ class CompletionTrainer(Trainer):
             from docgen_plugin.finetune.lean_layers import answer_cross_entropy
 
             hidden, self.positions.hidden = self.positions.hidden, None
-            if int(mask.sum()) == 0:
+            if not answered:  # nothing to learn in this batch: a zero that keeps the graph
                 return hidden.sum() * 0.0
             return answer_cross_entropy(hidden, self.positions.weight, targets[mask])
         logits = outputs.logits.reshape(-1, outputs.logits.shape[-1])
-        if int(mask.sum()) == 0:  # nothing to learn in this batch: a zero that keeps the graph
+        if not answered:
             return logits.sum() * 0.0
         return functional.cross_entropy(logits.float(), targets[mask])
 
@@ -212,14 +211,14 @@ class ReleaseFreedMemory(TrainerCallback):
     `malloc_trim(0)` after each step kept RSS flat and made steps faster (RESULTS.md)."""
 
     def __init__(self) -> None:
-        self.trim = _malloc_trim()
+        self.trim = malloc_trim()
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         if self.trim is not None:
             self.trim(0)
 
 
-def _malloc_trim() -> Any:
+def malloc_trim() -> Any:
     """glibc's `malloc_trim`, or None on other C libraries (macOS, musl, Windows)."""
     import ctypes
     import ctypes.util
