@@ -59,6 +59,7 @@ def load_facts(
             objects=linked.objects,
             config_files=tuple(config_files),
             diagnostics=(*linked.diagnostics, *config_diagnostics),
+            config_reads=linked.config_reads,
         )
 
 

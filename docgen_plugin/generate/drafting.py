@@ -32,13 +32,9 @@ from docgen_plugin.generate.prompts import (
 )
 from docgen_plugin.generate.verify import verify_draft
 from docgen_plugin.sections.catalogue import Catalogue, SectionSpec, build_catalogue
-from docgen_plugin.sections.render import (
-    compose,
-    escape_html,
-    fallback_text,
-    render_table,
-    todo,
-)
+from docgen_plugin.sections.deterministic import render_table
+from docgen_plugin.sections.render import compose, escape_html, fallback_text, todo
+from docgen_plugin.sections.usage import usage_sites
 from docgen_plugin.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -215,12 +211,13 @@ def draft_sections(
     drafts: list[Draft | None] = [None] * len(requests)
     jobs: list[_Job] = []
     hashes: tuple[str, str | None] | None = None
-    for index, request in enumerate(requests):
-        obj = find_object(facts, request.object)
-        spec = catalogue.spec(request.section)
+    resolved = [(find_object(facts, r.object), catalogue.spec(r.section)) for r in requests]
+    # calls of the objects in the project's tests, examples and pages (only when needed)
+    sites = usage_sites(facts, settings.root_path, [o for o, s in resolved if s.table == "usage"])
+    for index, (request, (obj, spec)) in enumerate(zip(requests, resolved)):
         fingerprint = context_fingerprint(obj, facts)
         cache.put_facts(fingerprint, context_objects(obj, facts))  # for DG301 and --update
-        table = render_table(spec, obj, facts)
+        table = render_table(spec, obj, facts, sites)
         if spec.deterministic:
             drafts[index] = Draft(request.object, spec.kind, table or "", "deterministic",
                                   facts=fingerprint, path=obj.path)

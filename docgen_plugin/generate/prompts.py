@@ -82,6 +82,13 @@ def context_objects(obj: ObjectFacts, facts: Facts | None) -> tuple[ObjectFacts,
     return tuple(found)
 
 
+# Behaviour facts a section may state; left out of the hash while empty, so that objects
+# without them keep the fingerprints pages were marked with before docgen read behaviour.
+_BEHAVIOUR = ("raises", "returns", "submodules", "config_class")
+# Facts no section states (config reads feed checks): never part of the hash.
+_UNSTATED = ("line", "end_line", "file", "config_reads", "super_calls")
+
+
 def _without_positions(value: object) -> object:
     # Line numbers and file names move when unrelated code moves; they are not what a
     # section says, so they stay out of the hash (no false DG301, no needless redraft).
@@ -89,7 +96,7 @@ def _without_positions(value: object) -> object:
         return {
             k: _without_positions(v)
             for k, v in value.items()
-            if k not in ("line", "end_line", "file")
+            if k not in _UNSTATED and not (k in _BEHAVIOUR and not v)
         }
     if isinstance(value, (list, tuple)):
         return [_without_positions(v) for v in value]

@@ -17,6 +17,11 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.DOTALL)
 
 
+def short_name(path: str) -> str:
+    """`torch.nn.Linear` -> `Linear`."""
+    return path.rsplit(".", 1)[-1]
+
+
 def todo(text: str) -> str:
     """A visible TODO a reviewer cannot miss (and a check can find)."""
     return f"**{TODO}:** {text}"
@@ -77,7 +82,7 @@ def cell_code(text: str | None) -> str:
     return f"{ticks}{pad}{one_line}{pad}{ticks}"
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+def markdown_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
@@ -116,7 +121,7 @@ def _param_label(param: Param) -> str:
     return cell_code(prefix + param.name)
 
 
-def _param_rows(
+def param_rows(
     signature: Signature, described: ObjectFacts | None, owner: str
 ) -> list[tuple[str, ...]]:
     docstring = described.docstring if described is not None else None
@@ -144,28 +149,8 @@ def render_parameters(obj: ObjectFacts) -> str:
     signature = obj.call_signature
     if signature is None or not signature.own_params:
         return f"`{obj.name}` takes no parameters."
-    rows = _param_rows(signature, obj, obj.name)
-    return _table(("Name", "Type", "Default", "Description"), rows)
-
-
-def render_inputs(obj: ObjectFacts, facts: Facts | None = None) -> str:
-    """The inputs and return value of `forward` (a model) or of the function itself."""
-    if obj.kind == "class":
-        signature = obj.signature("forward") or obj.signature("__call__")
-        described = method_facts(obj, facts, signature.name) if signature else None
-        owner = f"{obj.name}.{signature.name}" if signature else obj.name
-    else:
-        signature, described, owner = obj.call_signature, obj, obj.name
-    if signature is None:
-        return todo(f"`{obj.name}` has no `forward` the code states; describe its inputs.")
-    rows = _param_rows(signature, described or obj, owner)
-    table = _table(("Input", "Type", "Default", "Description"), rows) if rows else "No inputs."
-    returns = (
-        f"**Returns:** {cell_code(signature.returns)}"
-        if signature.returns
-        else f"**Returns:** {todo(f'the return type of `{owner}` is not annotated.')}"
-    )
-    return f"{table}\n\n{returns}"
+    rows = param_rows(signature, obj, obj.name)
+    return markdown_table(("Name", "Type", "Default", "Description"), rows)
 
 
 def _field_description(config: ObjectFacts, item: ConfigField) -> str:
@@ -195,18 +180,7 @@ def render_configuration(obj: ObjectFacts, facts: Facts | None = None) -> str:
         for item in config.fields
     ]
     lead = "" if config is obj else f"Fields of `{config.path}`:\n\n"
-    return lead + _table(("Field", "Type", "Default", "Description"), rows)
-
-
-def render_table(spec: SectionSpec, obj: ObjectFacts, facts: Facts | None = None) -> str | None:
-    """The deterministic part of a section, or None when it has none."""
-    if spec.table == "parameters":
-        return render_parameters(obj)
-    if spec.table == "configuration":
-        return render_configuration(obj, facts)
-    if spec.table == "inputs":
-        return render_inputs(obj, facts)
-    return None
+    return lead + markdown_table(("Field", "Type", "Default", "Description"), rows)
 
 
 # --- fallbacks: what a section says when no draft passed verification -------------------------

@@ -71,35 +71,36 @@ def test_accepted_retried_fallback_and_deterministic_in_one_batch(setup):
 
     generator = Scripted(answer)
     drafts = draft_sections(
-        facts, requests("overview", "limitations", "usage", "parameters"), settings,
-        generator=generator,
+        facts, requests("overview", "limitations", "intended-use", "parameters", "usage"),
+        settings, generator=generator,
     )
     assert [(d.section, d.status) for d in drafts] == [
-        ("overview", "accepted"), ("limitations", "retried"), ("usage", "fallback"),
-        ("parameters", "deterministic"),
+        ("overview", "accepted"), ("limitations", "retried"), ("intended-use", "fallback"),
+        ("parameters", "deterministic"), ("usage", "deterministic"),
     ]
     # one batch of the three prose sections, then one batch of the two that failed
     assert [len(prompts) for prompts, _ in generator.calls] == [3, 2]
-    assert generator.calls[0][1] == [120, 100, 160]
+    assert generator.calls[0][1] == [120, 100, 100]
     retry_prompt = generator.calls[1][0][0][-1]["content"]
     assert "Your previous draft was rejected:\n- the default of `eps` is 1e-5" in retry_prompt
     assert drafts[1].reasons == ("first draft: the default of `eps` is 1e-5 in the code, not 0.5",)
     fallback = drafts[2]
-    assert TODO in fallback.text and "model = TinyNet(config=...)" in fallback.text
+    assert TODO in fallback.text and "intended use of `TinyNet`" in fallback.text
     assert {r.split(":")[0] for r in fallback.reasons} == {"first draft", "retry"}
     assert drafts[3].text.startswith("| Name | Type | Default | Description |")
+    assert "TinyConfig()" in drafts[4].text  # usage: built from facts, never asked of the model
     assert all(d.facts == drafts[0].facts for d in drafts)
 
 
 def test_second_run_is_all_cached_and_never_makes_a_generator(setup):
     facts, settings = setup
-    first = draft_sections(facts, requests("overview", "usage"), settings,
+    first = draft_sections(facts, requests("overview", "intended-use"), settings,
                            generator=Scripted(lambda m, c: "`TinyNet` is small."))
 
     def must_not_be_called(settings):
         raise AssertionError("a generator was made for a fully cached run")
 
-    again = draft_sections(facts, requests("overview", "usage"), settings,
+    again = draft_sections(facts, requests("overview", "intended-use"), settings,
                            generator=must_not_be_called)
     assert [d.text for d in again] == [d.text for d in first]
     assert all(d.cached for d in again)
@@ -157,7 +158,8 @@ def test_explain_keeps_raw_attempts(setup):
 def test_update_gives_the_model_the_old_text_and_falls_back_to_it(setup):
     facts, settings = setup
     old = "Our own words about `TinyNet`.\n\n| Input | Type |\n|---|---|\n| `x` | `int` |"
-    request = DraftRequest(MODEL, "inputs", previous=old, changes=("parameter `gamma` added",))
+    request = DraftRequest(MODEL, "limitations", previous=old,
+                           changes=("parameter `gamma` added",))
     generator = Scripted(lambda m, c: "<b>bad</b>")
     draft = draft_sections(facts, [request], settings, generator=generator)[0]
     prompt = generator.calls[0][0][0][-1]["content"]
@@ -167,7 +169,7 @@ def test_update_gives_the_model_the_old_text_and_falls_back_to_it(setup):
     assert draft.status == "fallback"
     assert draft.text.startswith("Our own words about `TinyNet`.")
     assert "the code changed (parameter `gamma` added)" in draft.text
-    assert "| `input_ids` | `torch.Tensor` |" in draft.text  # the fresh table
+    assert "| `x` |" not in draft.text  # the old table is not carried into prose
 
 
 def test_deterministic_only_needs_no_model(tmp_path, monkeypatch):
@@ -220,16 +222,16 @@ def test_tiny_model_drafts_in_one_batch_and_falls_back_honestly(tmp_path, tiny_m
     assert [d.section for d in drafts] == [
         "overview", "usage", "limitations", "configuration", "intended-use"
     ]
-    assert drafts[3].status == "deterministic"
+    assert drafts[1].status == drafts[3].status == "deterministic"
     if drafts[4].status == "fallback":  # an update that fails keeps the human's words
         assert drafts[4].text.startswith("For our own words.")
-    for draft in (*drafts[:3], drafts[4]):
+    for draft in (drafts[0], drafts[2], drafts[4]):
         assert draft.status in ("accepted", "retried", "fallback")
         assert draft.attempts  # the model really ran
         if draft.status == "fallback":
             assert TODO in draft.text and draft.reasons
     entries = list((tmp_path / ".cache" / "drafts").rglob("*.json"))
-    assert len(entries) == 4
+    assert len(entries) == 3
 
 
 WARM_RUN = """
@@ -243,7 +245,7 @@ settings = Settings(root=root, cache_dir=root + "/.cache", model=sys.argv[2],
                     max_new_tokens=24)
 facts = load_facts([root + "/pkg"], settings)
 drafts = draft_sections(facts, [DraftRequest("pkg.models.TinyNet", s)
-                                for s in ("overview", "usage", "parameters")], settings)
+                                for s in ("overview", "limitations", "parameters")], settings)
 print(sorted(m for m in ("torch", "transformers") if m in sys.modules))
 print(sum(d.cached for d in drafts))
 """
