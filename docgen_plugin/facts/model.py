@@ -60,6 +60,16 @@ class Signature:
         )
 
     @property
+    def shown_params(self) -> tuple[Param, ...]:
+        """What a reader of the docs calls it with: its own parameters, or, for a signature
+        the class inherits whole (no `__init__`/`forward` of its own), the inherited ones."""
+        own = self.own_params
+        if own:
+            return own
+        return tuple(p for i, p in enumerate(self.params)
+                     if not (i == 0 and p.name in ("self", "cls")))
+
+    @property
     def accepts_any_keyword(self) -> bool:
         return any(p.kind == "var-keyword" and p.forwarded_from is None for p in self.params)
 

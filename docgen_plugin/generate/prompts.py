@@ -57,7 +57,7 @@ def _param_text(param: Param) -> str:
 
 def signature_text(name: str, signature: Signature) -> str:
     """`name(a: int, b: float = 0.1) -> T`, without self and forwarded parameters."""
-    params = ", ".join(_param_text(p) for p in signature.own_params)
+    params = ", ".join(_param_text(p) for p in signature.shown_params)
     returns = f" -> {signature.returns}" if signature.returns else ""
     return f"{name}({params}){returns}"
 
@@ -126,14 +126,14 @@ def missing_facts(obj: ObjectFacts, facts: Facts | None = None) -> list[str]:
         missing.append("docstring")
     signature = obj.call_signature
     if signature is not None:
-        for param in signature.own_params:
+        for param in signature.shown_params:
             if param.annotation is None and not param.is_variadic:
                 missing.append(f"type of `{param.name}`")
             if doc is not None and doc.documents_params and doc.param(param.name) is None:
                 missing.append(f"description of `{param.name}`")
     forward = obj.signature("forward")
     if forward is not None:
-        missing += [f"type of `{p.name}` of forward" for p in forward.own_params
+        missing += [f"type of `{p.name}` of forward" for p in forward.shown_params
                     if p.annotation is None and not p.is_variadic]
     returning = forward if forward is not None else (signature if obj.kind != "class" else None)
     if returning is not None and returning.returns is None and obj.kind != "module":

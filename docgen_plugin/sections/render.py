@@ -103,7 +103,7 @@ def related_config(obj: ObjectFacts, facts: Facts | None) -> ObjectFacts | None:
     signature = obj.call_signature
     if facts is None or signature is None:
         return None
-    for param in signature.own_params:
+    for param in signature.shown_params:
         for name in annotation_names(param.annotation):
             found = facts.get(name) or facts.find(name)
             if found is not None and found.is_config:
@@ -126,7 +126,7 @@ def param_rows(
 ) -> list[tuple[str, ...]]:
     docstring = described.docstring if described is not None else None
     rows = []
-    for param in signature.own_params:
+    for param in signature.shown_params:
         doc = docstring.param(param.name) if docstring is not None else None
         if doc is not None and doc.description.strip():
             description = cell_text(doc.description)
@@ -147,7 +147,7 @@ def param_rows(
 def render_parameters(obj: ObjectFacts) -> str:
     """The parameters of the constructor (class) or of the function, as a Markdown table."""
     signature = obj.call_signature
-    if signature is None or not signature.own_params:
+    if signature is None or not signature.shown_params:
         return f"`{obj.name}` takes no parameters."
     rows = param_rows(signature, obj, obj.name)
     return markdown_table(("Name", "Type", "Default", "Description"), rows)
@@ -215,7 +215,7 @@ def _call_args(signature: Signature | None) -> str:
     if signature is None:
         return ""
     args = []
-    for param in signature.own_params:
+    for param in signature.shown_params:
         if not param.required:
             continue
         args.append("..." if param.kind == "positional-only" else f"{param.name}=...")

@@ -36,6 +36,10 @@ _SPATIAL_DIMS = frozenset({"h", "w", "height", "width", "d", "depth"})
 _IMAGE_SIZES = ("image_size", "img_size", "input_size", "resolution")
 _VOCAB_SIZES = ("vocab_size", "num_embeddings", "n_vocab", "vocab", "num_tokens", "n_tokens")
 _LABEL_COUNTS = ("num_classes", "num_labels", "n_classes")
+# How examples name the libraries every ML docstring assumes imported.
+LIBRARY_IMPORTS = {"torch": "import torch", "nn": "from torch import nn", "np": "import numpy as np",
+                   "F": "import torch.nn.functional as F", "numpy": "import numpy",
+                   "math": "import math"}
 
 
 @dataclass(frozen=True)
@@ -61,8 +65,32 @@ def _mentions(code: str, name: str) -> bool:
     return re.search(rf"\b{re.escape(name)}\b", code) is not None
 
 
+def _missing_imports(code: str, obj: ObjectFacts, facts: Facts | None) -> list[str]:
+    """Imports a docstring example leaves to the module it lives in (doctests run in the
+    module's namespace): the object itself, objects of its module, the usual libraries."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    bound = {a.asname or a.name.split(".")[0] for n in ast.walk(tree)
+             if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+    bound |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    used = dict.fromkeys(n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
+                         and isinstance(n.ctx, ast.Load) and n.id not in bound)
+    siblings = {o.name: o for o in (facts.objects if facts is not None else (obj,))
+                if o.module == obj.module and o.kind in ("class", "function")}
+    imports = []
+    for name in used:
+        if name in LIBRARY_IMPORTS:
+            imports.append(LIBRARY_IMPORTS[name])
+        elif name in siblings or name == obj.name:
+            imports.append(f"from {obj.module} import {name}")
+    return sorted(imports, key=lambda line: (line.startswith("from"), line))
+
+
 def docstring_example(obj: ObjectFacts, facts: Facts | None) -> Usage | None:
-    """The first example in the object's docstring (a class: or its `__init__`'s) that uses it."""
+    """The first example in the object's docstring (a class: or its `__init__`'s) that uses
+    it, with the imports it leaves to its module added."""
     owners = [obj]
     init = facts.get(f"{obj.path}.__init__") if facts is not None else None
     if init is not None:
@@ -73,13 +101,21 @@ def docstring_example(obj: ObjectFacts, facts: Facts | None) -> Usage | None:
             continue
         for session in doctest_sessions(doc.text):
             if _mentions(session, obj.name):
-                return Usage(f"From the docstring of `{obj.name}`:", session, "pycon")
+                added = _missing_imports(doctest_source(session)[0], obj, facts)
+                code = "\n".join([*(f">>> {line}" for line in added), session])
+                return Usage(_from_docstring(obj, added), code, "pycon")
         for code, _line, language in example_blocks(doc.text):
             if language == "pycon" or (language and language not in PYTHON_INFOS):
                 continue
             if _mentions(code, obj.name):
-                return Usage(f"From the docstring of `{obj.name}`:", code.strip("\n"))
+                added = _missing_imports(code, obj, facts)
+                body = "\n".join([*added, *([""] if added else []), code.strip("\n")])
+                return Usage(_from_docstring(obj, added), body)
     return None
+
+
+def _from_docstring(obj: ObjectFacts, added: list[str]) -> str:
+    return f"From the docstring of `{obj.name}`" + (" (imports added):" if added else ":")
 
 
 def docstring_calls(facts: Facts, wanted: set[str]) -> dict[str, list[CallSite]]:
@@ -90,7 +126,8 @@ def docstring_calls(facts: Facts, wanted: set[str]) -> dict[str, list[CallSite]]
         doc = owner.docstring
         if doc is None or not any(m in doc.text for m in (">>>", "```", ".. code")):
             continue
-        context = {o.name: o.path for o in facts.objects if o.module == owner.module}
+        context = {o.name: (o.path, f"from {o.module} import {o.name}")
+                   for o in facts.objects if o.module == owner.module}
         codes = [doctest_source(s)[0] for s in doctest_sessions(doc.text)]
         codes += [c for c, _, language in example_blocks(doc.text) if language != "pycon"]
         for code in codes:
@@ -127,7 +164,8 @@ def bound_values(site: CallSite, obj: ObjectFacts) -> dict[str, str]:
 
 
 def known_values(sites: Mapping[str, Sequence[CallSite]], facts: Facts) -> dict[str, str]:
-    """The literal each parameter name is most often given anywhere in the project."""
+    """A literal for each parameter name: the one the project's calls pass most often, else
+    the default other signatures of the project give a parameter of that name."""
     seen: dict[str, Counter[str]] = {}
     for path, calls in sites.items():
         obj = facts.get(path)
@@ -135,8 +173,25 @@ def known_values(sites: Mapping[str, Sequence[CallSite]], facts: Facts) -> dict[
             continue
         for site in calls:
             for name, value in bound_values(site, obj).items():
-                seen.setdefault(name, Counter())[value] += 1
-    return {name: counts.most_common(1)[0][0] for name, counts in seen.items()}
+                if _literal(value):  # not a name the site's own setup binds
+                    seen.setdefault(name, Counter())[value] += 1
+    values = {name: counts.most_common(1)[0][0] for name, counts in seen.items()}
+    defaults: dict[str, Counter[str]] = {}
+    for obj in facts.objects:
+        for param in _call_params(obj.call_signature):
+            if param.default is not None and _literal(param.default):
+                defaults.setdefault(param.name, Counter())[param.default] += 1
+    for name, counts in defaults.items():
+        values.setdefault(name, counts.most_common(1)[0][0])
+    return values
+
+
+def _literal(source: str) -> bool:
+    try:
+        value = ast.literal_eval(source)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False
+    return value is not None
 
 
 def _config_value(param: Param, facts: Facts | None) -> tuple[str, str] | None:
@@ -291,7 +346,12 @@ def render_usage(obj: ObjectFacts, facts: Facts | None = None,
     if calls:
         site = calls[0]
         bound = bound_values(site, obj)
-        lines = [importing, "", f"{variable} = {site.code}"]
+        imports = [line for line in site.setup if line.startswith(("import ", "from "))]
+        statements = [line for line in site.setup if line not in imports]
+        if not any(line.endswith(f"import {obj.name}") for line in imports):
+            imports.append(importing)
+        imports.sort(key=lambda line: (line.startswith("from"), line))
+        lines = [*imports, "", *statements, f"{variable} = {site.code}"]
         lead = f"As `{site.file}` (line {site.line}) calls it:"
         unknown: list[str] = []
     else:
@@ -300,12 +360,14 @@ def render_usage(obj: ObjectFacts, facts: Facts | None = None,
         lines = [importing, *imports, "", f"{variable} = {call}"]
         given = [n for n in bound if bound[n] != "..." and n in values]
         lead = f"Built from the signature of `{obj.name}`"
-        lead += (" with the values the project passes elsewhere for "
-                 + ", ".join(f"`{n}`" for n in given)) if given else ""
+        lead += (", with values for " + ", ".join(f"`{n}`" for n in given)
+                 + " that other calls and signatures of the project use") if given else ""
         lead += ":"
     forward = forward_call(obj, facts, bound) if obj.is_model and not unknown else None
     if forward is not None:
-        lines = ["import torch", "", *lines, *forward]
+        if "import torch" not in lines:
+            lines = ["import torch", *([] if lines[0].startswith("import ") else [""]), *lines]
+        lines += forward
         lead = lead.rstrip(":") + (", then called on random inputs of the shapes its `forward` "
                                    "docstring states:")
     return Usage(lead, "\n".join(lines), unknown=tuple(unknown)).markdown()
