@@ -9,9 +9,12 @@ Both read the config reads of the behaviour facts: `config.x`, `self.config.x`,
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from docgen_plugin.checks.docstring_rules import _is_config
 from docgen_plugin.checks.finding import Finding
@@ -52,7 +55,10 @@ rule respects, or suppressed with `# docgen: ignore[DG108]` on the class.
 
 ## Known problems
 Code outside the loaded packages is not read: a field read only by a library the config is
-handed to (a training loop, a base class docgen did not load) is reported. Load that code
+handed to (a training loop, a base class docgen did not load) is reported. For configs built
+on transformers' `PreTrainedConfig`, the attributes transformers' own generic code reads
+(`initializer_range`, `use_cache`, token ids...) count as read: docgen ships that list,
+extracted from transformers by `scripts/library_config_reads.py`. Otherwise load that code
 too, or suppress the finding.
 """)
 register("DG109", "unknown-config-attribute",
@@ -110,52 +116,134 @@ def _reads(facts: Facts) -> list[_Read]:
     return out
 
 
-def _family(config: ObjectFacts, facts: Facts) -> set[str]:
-    """The config class, its loaded bases and its loaded subclasses: a read of any of them
-    may be a read of this class's field."""
-    family = {config.path}
-    stack = [config]
-    while stack:
-        current = stack.pop()
-        for base in current.bases:
-            found = facts.get(base)
-            if found is not None and found.path not in family:
-                family.add(found.path)
-                stack.append(found)
-    changed = True
-    while changed:
-        changed = False
+class _Usage:
+    """Every config read of the loaded code, indexed once (a big tree has thousands of
+    config classes and ~10^5 reads: nothing here may scan them per class)."""
+
+    def __init__(self, facts: Facts, reads: list[_Read]) -> None:
+        self.facts = facts
+        self.subclasses: dict[str, list[str]] = {}
+        for obj in facts.objects:
+            if obj.is_config:
+                for base in obj.bases:
+                    self.subclasses.setdefault(base, []).append(obj.path)
+        # the same class declared in two files of one package (transformers writes each
+        # config in `modular_x.py` and generates `configuration_x.py` from it): one class
+        self.twins: dict[tuple[str, str], list[str]] = {}
         for obj in facts.configs:
-            if obj.path not in family and any(b in family for b in obj.bases):
-                family.add(obj.path)
-                changed = True
-    return family
+            self.twins.setdefault((obj.module.rsplit(".", 1)[0], obj.name), []).append(obj.path)
+        self.by_config: dict[str | None, set[str]] = {}  # resolved config -> names read
+        self.every_field: set[str] = set()  # configs read whole (`**asdict(config)`)
+        self.whole_in_module: set[str] = set()  # modules where a config of unknown class is
+        self.used = {m.config_class for m in facts.models if m.config_class}
+        defined: dict[str, set[str]] = {}
+        for item in reads:
+            config = facts.get(item.config) if item.config else None
+            if config is not None and config.is_config:
+                names = defined.get(config.path)
+                if names is None:
+                    names = defined[config.path] = _defined(config, facts)
+                if item.read.name not in names and not item.read.name.endswith("*"):
+                    # the annotation is wrong or partial (a sub-config is passed): the read
+                    # is of a config whose class is not known
+                    self.by_config.setdefault(None, set()).add(item.read.name)
+            self.by_config.setdefault(item.config, set()).add(item.read.name)
+            if item.read.name == "*":
+                if item.config is not None:
+                    self.every_field.add(item.config)
+                elif item.reader is not None:
+                    self.whole_in_module.add(item.reader.module)
+            if item.reader is not None and item.reader.is_model and item.config:
+                self.used.add(item.config)
+        # a method a class inherits runs on the subclass's config: its reads are of that
+        for obj in facts.objects:
+            if obj.kind == "class" and obj.config_class:
+                for ancestor in _ancestors(obj, facts):
+                    names = {r.name for r in ancestor.config_reads if r.config == OWN_CONFIG}
+                    self.by_config.setdefault(obj.config_class, set()).update(names)
+
+    def family(self, config: ObjectFacts) -> set[str]:
+        """The config class, its loaded bases and its loaded subclasses: a read of any of
+        them may be a read of this class's field."""
+        family = {config.path}
+        stack = [config]
+        while stack:
+            current = stack.pop()
+            for base in current.bases:
+                found = self.facts.get(base)
+                if found is not None and found.path not in family:
+                    family.add(found.path)
+                    stack.append(found)
+        family.update(self.twins.get((config.module.rsplit(".", 1)[0], config.name), ()))
+        stack_paths = list(family)
+        while stack_paths:
+            for child in self.subclasses.get(stack_paths.pop(), ()):
+                if child not in family:
+                    family.add(child)
+                    stack_paths.append(child)
+        return family
+
+    def read_names(self, config: ObjectFacts, family: set[str]) -> set[str] | None:
+        """Names read of the config's fields; None when every field is read."""
+        if family & self.every_field or config.module in self.whole_in_module:
+            return None
+        names = set(self.by_config.get(None, ()))  # a config of unknown class: any of them
+        for path in family:
+            names |= self.by_config.get(path, set())
+        return names
 
 
-def _models_using(config: ObjectFacts, family: set[str], reads: list[_Read],
-                  facts: Facts) -> bool:
-    if any(m.config_class in family for m in facts.models):
-        return True
-    return any(r.reader is not None and r.reader.is_model and r.config in family for r in reads)
+def _ancestors(obj: ObjectFacts, facts: Facts) -> list[ObjectFacts]:
+    found: list[ObjectFacts] = []
+    stack = list(obj.bases)
+    while stack:
+        base = facts.get(stack.pop())
+        if base is not None and base not in found:
+            found.append(base)
+            stack += base.bases
+    return found
 
 
 def _aliases(config: ObjectFacts) -> dict[str, str]:
     return dict(a.split("=", 1) for a in config.aliases if "=" in a)
 
 
-def unread_fields(config: ObjectFacts, facts: Facts, reads: list[_Read]) -> Iterable[Finding]:
-    """DG108 for one config class."""
-    family = _family(config, facts)
-    if not _models_using(config, family, reads, facts):
-        return
-    read: set[str] = set()
-    for item in reads:
-        if item.config is not None and item.config not in family:
+@lru_cache(maxsize=1)
+def _library_table() -> dict[str, frozenset[str]]:
+    """Config base class -> the attributes its library's generic code reads (shipped data,
+    written by `scripts/library_config_reads.py`)."""
+    data = json.loads((Path(__file__).parent / "data" / "library_config_reads.json").read_text(
+        encoding="utf-8"))
+    return {base: frozenset(entry["reads"]) for entry in data.values() for base in entry["bases"]}
+
+
+def library_reads(config: ObjectFacts, facts: Facts) -> frozenset[str]:
+    """What the library behind an unloaded base of the config reads of every config."""
+    table = _library_table()
+    seen: set[str] = set()
+    stack = list(config.bases)
+    while stack:
+        base = stack.pop()
+        if base in seen:
             continue
-        if item.read.name == "*" and (item.config in family or (
-                item.reader is not None and item.reader.module == config.module)):
-            return  # every field is read
-        read.add(item.read.name)
+        seen.add(base)
+        if base in table:
+            return table[base]
+        found = facts.get(base)
+        stack += found.bases if found is not None else []
+    return frozenset()
+
+
+def unread_fields(config: ObjectFacts, usage: _Usage) -> Iterable[Finding]:
+    """DG108 for one config class."""
+    facts = usage.facts
+    family = usage.family(config)
+    if not family & usage.used:
+        return  # no loaded model uses it: who reads it is unknown
+    read = usage.read_names(config, family)
+    if read is None:
+        return  # every field is read
+    read |= library_reads(config, facts)
     aliases = {}
     for path in family:
         member = facts.get(path)
@@ -163,9 +251,11 @@ def unread_fields(config: ObjectFacts, facts: Facts, reads: list[_Read]) -> Iter
     read |= {target for alias, target in aliases.items() if alias in read}
     documented = {a.name: a.description for a in config.docstring.attributes} if (
         config.docstring is not None) else {}
+    prefixes = tuple(name[:-1] for name in read if name.endswith("*") and len(name) > 1)
     for item in config.fields:
         description = item.description or documented.get(item.name, "")
-        if (item.name in read or item.inherited_from or item.name.startswith("_")
+        if (item.name in read or item.name.startswith(prefixes or ("\0",))
+                or item.inherited_from or item.name.startswith("_")
                 or _KEPT.search(description)):
             continue
         yield Finding(
@@ -230,9 +320,10 @@ def config_usage_findings(facts: Facts, only: set[str] | None = None) -> list[Fi
     """DG108 and DG109 over the loaded facts (with `only`: for those objects alone)."""
     reads = _reads(facts)
     findings = list(unknown_attributes(facts, reads, only))
+    usage = _Usage(facts, reads)
     for config in facts.configs:
         if not _is_config(config) or not config.is_public or (only is not None
                                                                and config.path not in only):
             continue
-        findings += unread_fields(config, facts, reads)
+        findings += unread_fields(config, usage)
     return findings

@@ -18,7 +18,7 @@ Resolve = Callable[[str], str]  # a dotted name as the module's imports resolve 
 
 OWN_CONFIG = "<own>"  # ConfigRead.config: the config class of the class that reads it
 SELF_CONFIG = "<self>"  # ConfigRead.config: a config class reading its own fields
-MAX_TEXT = 160  # longer source is cut: a fact quotes code, it does not copy it
+MAX_TEXT = 100  # longer source is cut: a fact quotes code, it does not copy it
 CONTAINERS = frozenset({"torch.nn.ModuleList", "torch.nn.Sequential", "torch.nn.ModuleDict",
                         "torch.nn.ParameterList", "torch.nn.ParameterDict"})
 WARN_FUNCTIONS = frozenset({"warnings.warn", "warnings.warn_explicit"})
@@ -124,6 +124,7 @@ class BodyReader:
     source: Source
     resolve: Resolve
     module_functions: Mapping[str, ast.AST] = field(default_factory=dict)
+    loop_names: dict[str, list[str]] = field(default_factory=dict)  # of the function read now
 
     def name(self, node: ast.expr) -> str:
         return self.resolve(self.source(node))
@@ -215,11 +216,10 @@ class BodyReader:
                 line: int) -> Return:
         if value is None or (isinstance(value, ast.Constant) and value.value is None):
             return Return("none", "None", guards=guards, method=method, line=line)
-        text = self.text(value)
-        if isinstance(value, ast.Tuple):
+        if isinstance(value, ast.Tuple):  # (its elements say it all)
             elements = tuple(shorten(self.source(e), 60) for e in value.elts)
-            return Return("tuple", text, elements=elements, guards=guards, method=method,
-                          line=line)
+            return Return("tuple", elements=elements, guards=guards, method=method, line=line)
+        text = self.text(value)
         if isinstance(value, ast.Dict):
             keys = tuple(
                 k.value if isinstance(k, ast.Constant) and isinstance(k.value, str)
@@ -227,7 +227,7 @@ class BodyReader:
                 for k, v in zip(value.keys, value.values)
             )
             return Return("dict", text, elements=keys, guards=guards, method=method, line=line)
-        if isinstance(value, ast.Call):
+        if isinstance(value, ast.Call) and _is_dotted(value.func):
             callee = self.source(value.func)
             resolved = callee if callee.startswith("self.") else self.resolve(callee)
             keywords = tuple(k.arg for k in value.keywords if k.arg)
@@ -311,24 +311,30 @@ class BodyReader:
 
     def _config_of(self, node: ast.expr, known: Mapping[str, str], default: str | None
                    ) -> tuple[bool, str | None]:
-        """Whether an expression is a config, and its class when known."""
+        """Whether an expression is a config, and its class when known: an annotated name
+        (a single class, not a union), or the class's own for `self.config`/`config`. A
+        sub-config (`config.text_config`, `self.model.config`) is a config of unknown class."""
         if isinstance(node, ast.Name):
             name = node.id
             annotated = known.get(name)
-            if annotated is not None and _config_like(annotated.rsplit(".", 1)[-1]):
-                return True, annotated
+            single = annotated if annotated is not None and _is_path(annotated) else None
+            if single is not None and _config_like(single.rsplit(".", 1)[-1]):
+                return True, single
             if _config_name(name):
-                return True, annotated or (default if name in ("config", "cfg") else None)
+                return True, single or (default if name in ("config", "cfg") and
+                                        annotated is None else None)
             return False, None
-        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-                and node.value.id == "self" and _config_name(node.attr)):
-            return True, default if node.attr in ("config", "cfg") else None
+        if isinstance(node, ast.Attribute) and _config_name(node.attr):
+            own = (isinstance(node.value, ast.Name) and node.value.id == "self"
+                   and node.attr in ("config", "cfg"))
+            return True, default if own else None
         return False, None
 
     def _reads_in(self, function: ast.AST, known: Mapping[str, str], default: str | None
                   ) -> list[ConfigRead]:
         reads: list[ConfigRead] = []
         guarded_names = _hasattr_guarded(function)
+        self.loop_names = _literal_loops(function)
         for node in ast.walk(function):
             if isinstance(node, ast.Attribute):
                 is_config, cls = self._config_of(node.value, known, default)
@@ -364,7 +370,12 @@ class BodyReader:
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
                 optional = func != "getattr" or len(call.args) > 2 or key.value in guarded_names
                 return [ConfigRead(key.value, cls, optional, line)]
-            return [ConfigRead("*", cls, True, line)]
+            if isinstance(key, ast.Name) and key.id in self.loop_names:  # `for k in [...]`
+                return [ConfigRead(name, cls, True, line) for name in self.loop_names[key.id]]
+            # `getattr(config, f"output_{k}")`: every field with that prefix may be read
+            prefix = (key.values[0].value if isinstance(key, ast.JoinedStr) and key.values
+                      and isinstance(key.values[0], ast.Constant) else "")
+            return [ConfigRead(f"{prefix}*", cls, True, line)]
         reads = []
         spread = [k.value for k in call.keywords if k.arg is None]
         wrapped = [a for a in call.args if isinstance(a, ast.Call)]
@@ -412,6 +423,37 @@ def attribute_map(cls: ast.ClassDef) -> list[str]:
             return [f"{k.value}={v.value}" for k, v in zip(stmt.value.keys, stmt.value.values)
                     if isinstance(k, ast.Constant) and isinstance(v, ast.Constant)]
     return []
+
+
+def _is_path(text: str) -> bool:
+    return all(part.isidentifier() for part in text.split("."))
+
+
+def _literal_loops(function: ast.AST) -> dict[str, list[str]]:
+    """Loop variables that run over a literal list of strings: `for k in ["a", "b"]`, also
+    through a name bound to one (`names = [...]; for k in names`)."""
+    def strings(node: ast.expr) -> list[str] | None:
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)) and node.elts and all(
+                isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts):
+            return [e.value for e in node.elts]  # type: ignore[attr-defined]
+        return None
+
+    bound = {t.id: found for n in ast.walk(function) if isinstance(n, ast.Assign)
+             for t in n.targets if isinstance(t, ast.Name) and (found := strings(n.value))}
+    loops = {}
+    for node in ast.walk(function):
+        if isinstance(node, (ast.For, ast.comprehension)) and isinstance(node.target, ast.Name):
+            found = strings(node.iter) or (bound.get(node.iter.id)
+                                           if isinstance(node.iter, ast.Name) else None)
+            if found:
+                loops[node.target.id] = found
+    return loops
+
+
+def _is_dotted(node: ast.expr) -> bool:
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name)
 
 
 def _functions(node: ast.AST) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import griffe
 
-from docgen_plugin.facts.behaviour import BodyReader, attribute_map, own_field_reads
+from docgen_plugin.facts.behaviour import OWN_CONFIG, BodyReader, attribute_map, own_field_reads
 from docgen_plugin.facts.docstrings import parse_docstring
 from docgen_plugin.facts.model import (
     ConfigField,
@@ -336,7 +337,9 @@ class _Reader:
         returns = [r for name in ("forward", "__call__") if name in methods
                    for r in self.body.returns(methods[name], name)]
         init = methods.get("__init__")
-        reads = self.body.config_reads(node, in_class=True)
+        reads = [r if r.config != config_class or config_class is None  # shorter in the cache
+                 else replace(r, config=OWN_CONFIG)
+                 for r in self.body.config_reads(node, in_class=True)]
         if _may_be_config(node, self.resolve):  # a config's own reads: see `own_field_reads`
             reads += own_field_reads(node)
         return {
@@ -394,8 +397,9 @@ class _Reader:
 
     def function_behaviour(self, function: griffe.Function) -> dict[str, Any]:
         node = self.node(function)
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            return {}
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or (
+                isinstance(function.parent, griffe.Class) and function.name in SIGNATURE_METHODS):
+            return {}  # `__init__`/`forward`: their class holds what they raise and return
         helpers: dict[str, ast.AST] = dict(self.private_functions)
         if isinstance(function.parent, griffe.Class):  # a method: its class's private methods
             owner = self.node(function.parent)

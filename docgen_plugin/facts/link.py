@@ -116,7 +116,8 @@ class _Linker:
         return None
 
     def fields(self, obj: ObjectFacts, bases: list[ObjectFacts]) -> tuple[ConfigField, ...]:
-        if obj.config_kind == "pretrained":
+        if obj.config_kind == "pretrained" and (obj.signature("__init__") is not None
+                                                or not obj.fields):
             init = obj.signature("__init__")
             if init is None:
                 return ()

@@ -185,15 +185,17 @@ class Submodule:
 class ConfigRead:
     """A config attribute the code reads: `config.x`, `self.config.x`, `getattr(config, "x")`.
 
-    `name` is "*" for a read of every field (`**asdict(config)`, `getattr(config, name)`).
+    `name` is "*" for a read of every field (`**asdict(config)`, `getattr(config, name)`),
+    "output_*" for one of every field with a prefix (`getattr(config, f"output_{k}")`).
     `optional`: the code copes with its absence (`getattr` with a default, `hasattr`).
     """
 
     name: str
-    # The config class, where an annotation says; "<own>" for the reading class's own
-    # (`self.config`, an unannotated `config`: see `ObjectFacts.config_class`); "<self>" for
-    # a config class reading its own field (`self.x` in a property, `super().__init__(x=x)`).
-    config: str | None = None
+    # The config class, where an annotation says; OWN_CONFIG (the default, the most common
+    # case) for the reading class's own (`self.config`, an unannotated `config`: see
+    # `ObjectFacts.config_class`); "<self>" for a config class reading its own field (`self.x`
+    # in a property, `super().__init__(x=x)`); None where unknown (a module-level function).
+    config: str | None = "<own>"
     optional: bool = False
     line: int = 0
 

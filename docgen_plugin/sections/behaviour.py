@@ -65,6 +65,15 @@ def lineage(obj: ObjectFacts, facts: Facts | None, method: str
         current, inherited = base, True  # type: ignore[assignment]
 
 
+def _owner_behaviour(obj: ObjectFacts, facts: Facts | None, kind: str) -> list:
+    """A class keeps the raises and returns of its `__init__`/`forward`/`__call__`; their
+    method objects read them from there."""
+    owner = facts.get(obj.module) if facts is not None and obj.kind == "method" else None
+    if owner is None or obj.name not in _CALLS:
+        return []
+    return [item for item in getattr(owner, kind) if item.method == obj.name]
+
+
 # --- error handling ---------------------------------------------------------------------------
 
 
@@ -85,7 +94,8 @@ def raises_of(obj: ObjectFacts, facts: Facts | None
               ) -> list[tuple[str, ObjectFacts, bool, list[Raise]]]:
     """(method, class, inherited?, raises) groups in the order a reader meets them."""
     if obj.kind != "class":
-        return [("", obj, False, list(obj.raises))] if obj.raises else []
+        found = list(obj.raises) or [r for r in _owner_behaviour(obj, facts, "raises")]
+        return [("", obj, False, found)] if found else []
     groups = []
     for method in _CALLS:
         for owner, inherited in lineage(obj, facts, method):
@@ -161,7 +171,7 @@ def render_returns(obj: ObjectFacts, facts: Facts | None = None) -> str:
             if returns:
                 break
     else:
-        returns = list(obj.returns)
+        returns = list(obj.returns) or list(_owner_behaviour(obj, facts, "returns"))
     if not returns:
         return ""
     texts = list(dict.fromkeys((_return_text(r, obj, facts), r.guards) for r in returns))

@@ -159,3 +159,47 @@ def test_suppression_on_the_class(tmp_path):
 def test_select_without_the_rules_skips_them(tmp_path):
     findings = check(tmp_path, {"config.py": CONFIG, "models.py": MODELS}, select=("DG102",))
     assert not [f for f in findings if f.code in ("DG108", "DG109")]
+
+
+def test_what_the_base_library_and_dynamic_reads_use_counts_as_read(tmp_path):
+    config = '''
+from transformers import PreTrainedConfig
+
+
+class TinyConfig(PreTrainedConfig):
+    """Tiny.
+
+    Attributes:
+        hidden_size: width.
+        use_cache: read by transformers' generation code, not here.
+        output_router_logits: read through `getattr(config, f"output_{k}")`.
+        stale: nothing reads it.
+    """
+
+    hidden_size: int = 8
+    use_cache: bool = True
+    output_router_logits: bool = False
+    stale: int = 1
+'''
+    models = '''
+from torch import nn
+from transformers import PreTrainedModel
+
+from .config import TinyConfig
+
+
+class TinyModel(PreTrainedModel):
+    """Tiny."""
+
+    config_class = TinyConfig
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.proj = nn.Linear(config.hidden_size, 2)
+
+    def forward(self, x, **kwargs):
+        flags = {k: getattr(self.config, f"output_{k}") for k in ("router_logits",)}
+        return self.proj(x), flags
+'''
+    findings = check(tmp_path, {"config.py": config, "models.py": models})
+    assert [s for s, _ in _codes(findings, "DG108")] == ["stale"]

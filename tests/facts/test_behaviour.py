@@ -172,7 +172,7 @@ def test_config_reads_self_config_getattr_and_annotation(facts):
     reads = {(r.name, r.optional) for r in net.config_reads}
     assert ("hidden", False) in reads
     assert ("eps", True) in reads  # getattr with a default copes with its absence
-    assert all(r.config == "pkg.config.NetConfig" for r in net.config_reads)
+    assert all(r.config == "<own>" for r in net.config_reads)  # the class's own config
     block = facts.get("pkg.models.Block")
     assert {r.name for r in block.config_reads} == {"width"}
     sub = facts.get("pkg.models.SubNet")
