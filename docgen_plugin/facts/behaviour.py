@@ -125,6 +125,7 @@ class BodyReader:
     resolve: Resolve
     module_functions: Mapping[str, ast.AST] = field(default_factory=dict)
     loop_names: dict[str, list[str]] = field(default_factory=dict)  # of the function read now
+    helper_raises: dict[int, list[Raise]] = field(default_factory=dict)  # node id -> raises
 
     def name(self, node: ast.expr) -> str:
         return self.resolve(self.source(node))
@@ -157,7 +158,9 @@ class BodyReader:
                 helper = self._helper(node, helpers)
                 if helper is not None:
                     name, helper_node = helper
-                    for inner in self.raises(helper_node, method):
+                    if id(helper_node) not in self.helper_raises:  # helpers are called often
+                        self.helper_raises[id(helper_node)] = self.raises(helper_node)
+                    for inner in self.helper_raises[id(helper_node)]:
                         found.append(Raise(inner.exception, inner.message,
                                            (*guards, *inner.guards), inner.kind, method, name,
                                            inner.line))
@@ -333,9 +336,10 @@ class BodyReader:
     def _reads_in(self, function: ast.AST, known: Mapping[str, str], default: str | None
                   ) -> list[ConfigRead]:
         reads: list[ConfigRead] = []
-        guarded_names = _hasattr_guarded(function)
-        self.loop_names = _literal_loops(function)
-        for node in ast.walk(function):
+        nodes = list(ast.walk(function))  # walked once, read three times
+        guarded_names = _hasattr_guarded(nodes)
+        self.loop_names = _literal_loops(nodes)
+        for node in nodes:
             if isinstance(node, ast.Attribute):
                 is_config, cls = self._config_of(node.value, known, default)
                 if is_config and not node.attr.startswith("__"):
@@ -429,7 +433,7 @@ def _is_path(text: str) -> bool:
     return all(part.isidentifier() for part in text.split("."))
 
 
-def _literal_loops(function: ast.AST) -> dict[str, list[str]]:
+def _literal_loops(nodes: list[ast.AST]) -> dict[str, list[str]]:
     """Loop variables that run over a literal list of strings: `for k in ["a", "b"]`, also
     through a name bound to one (`names = [...]; for k in names`)."""
     def strings(node: ast.expr) -> list[str] | None:
@@ -438,10 +442,10 @@ def _literal_loops(function: ast.AST) -> dict[str, list[str]]:
             return [e.value for e in node.elts]  # type: ignore[attr-defined]
         return None
 
-    bound = {t.id: found for n in ast.walk(function) if isinstance(n, ast.Assign)
+    bound = {t.id: found for n in nodes if isinstance(n, ast.Assign)
              for t in n.targets if isinstance(t, ast.Name) and (found := strings(n.value))}
     loops = {}
-    for node in ast.walk(function):
+    for node in nodes:
         if isinstance(node, (ast.For, ast.comprehension)) and isinstance(node.target, ast.Name):
             found = strings(node.iter) or (bound.get(node.iter.id)
                                            if isinstance(node.iter, ast.Name) else None)
@@ -457,18 +461,18 @@ def _is_dotted(node: ast.expr) -> bool:
 
 
 def _functions(node: ast.AST) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The function itself, or a class's methods (a method's walk covers the functions nested
+    in it; nested classes are read as classes of their own)."""
     if isinstance(node, _FunctionNode):
         yield node
-        return
-    for child in ast.walk(node):
-        if isinstance(child, _FunctionNode):
-            yield child
+    elif isinstance(node, ast.ClassDef):
+        yield from (stmt for stmt in node.body if isinstance(stmt, _FunctionNode))
 
 
-def _hasattr_guarded(function: ast.AST) -> set[str]:
-    """Attribute names the function tests with `hasattr(x, "name")` (its reads are optional)."""
+def _hasattr_guarded(nodes: list[ast.AST]) -> set[str]:
+    """Attribute names a function tests with `hasattr(x, "name")` (its reads are optional)."""
     names = set()
-    for node in ast.walk(function):
+    for node in nodes:
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                 and node.func.id == "hasattr" and len(node.args) == 2
                 and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)):

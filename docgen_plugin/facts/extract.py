@@ -164,6 +164,11 @@ class _Reader:
         text = self.segment(node) if hasattr(node, "end_lineno") else None  # type: ignore[arg-type]
         return " ".join((text or ast.unparse(node)).split())
 
+    def text_of(self, node: ast.AST) -> str:
+        """The source lines of a node, as one string (a cheap test before walking it)."""
+        first, last = getattr(node, "lineno", 1), getattr(node, "end_lineno", None) or 0
+        return "\n".join(self.lines[first - 1:last])
+
     def resolve(self, dotted: str) -> str:
         """`nn.Linear` -> `torch.nn.Linear`, through the module's imports and definitions."""
         head, dot, rest = dotted.partition(".")
@@ -350,6 +355,7 @@ class _Reader:
             "aliases": tuple(attribute_map(node)),
             "config_class": config_class,
             "super_calls": tuple(n for n in SIGNATURE_METHODS if n in methods
+                                 and "super(" in self.text_of(methods[n])
                                  and _calls_super(methods[n], n)),
         }
 
