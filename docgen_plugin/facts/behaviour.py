@@ -8,8 +8,9 @@ so the sections rendered from them are true by construction.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from docgen_plugin.facts.model import ConfigRead, Raise, Return, Submodule
 
@@ -141,14 +142,20 @@ class BodyReader:
         class and private functions of its module), also what those raise, one level deep."""
         found: list[Raise] = []
         body = getattr(function, "body", [])
+        rebound = _assigned_parameters(function)
         for stmt, guards in guarded(body, self.source):
+            if rebound and isinstance(stmt, (ast.Raise, ast.Assert)):
+                guards_rebound = _rebound(guards, rebound, stmt.lineno)
+            else:
+                guards_rebound = ()
             if isinstance(stmt, ast.Raise) and stmt.exc is not None:
-                found.append(self._raise(stmt, guards, method))
+                found.append(replace(self._raise(stmt, guards, method), rebound=guards_rebound))
             elif isinstance(stmt, ast.Assert):
                 message = self._message(stmt.msg) if stmt.msg is not None else None
-                found.append(Raise("AssertionError", message,
-                                   (*guards, negate(stmt.test, self.source)), "assert",
-                                   method, line=stmt.lineno))
+                condition = (*guards, negate(stmt.test, self.source))
+                found.append(Raise("AssertionError", message, condition, "assert", method,
+                                   line=stmt.lineno,
+                                   rebound=_rebound(condition, rebound, stmt.lineno)))
             for node in _expressions(stmt):
                 if not isinstance(node, ast.Call):
                     continue
@@ -163,8 +170,18 @@ class BodyReader:
                     for inner in self.helper_raises[id(helper_node)]:
                         found.append(Raise(inner.exception, inner.message,
                                            (*guards, *inner.guards), inner.kind, method, name,
-                                           inner.line))
+                                           inner.line, inner.rebound))
         return found
+
+    def self_calls(self, method: ast.AST, name: str) -> list[str]:
+        """`self.x(...)` calls of a method, as "method>x" (private helpers are read inline)."""
+        calls = []
+        for node in ast.walk(method):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "self"
+                    and not node.func.attr.startswith("_")):
+                calls.append(f"{name}>{node.func.attr}")
+        return list(dict.fromkeys(calls))
 
     def _helper(self, call: ast.Call, helpers: Mapping[str, ast.AST] | None
                 ) -> tuple[str, ast.AST] | None:
@@ -427,6 +444,25 @@ def attribute_map(cls: ast.ClassDef) -> list[str]:
             return [f"{k.value}={v.value}" for k, v in zip(stmt.value.keys, stmt.value.values)
                     if isinstance(k, ast.Constant) and isinstance(v, ast.Constant)]
     return []
+
+
+def _assigned_parameters(function: ast.AST) -> dict[str, int]:
+    """Parameters the body assigns, with the first line that does."""
+    args = getattr(function, "args", None)
+    if args is None:
+        return {}
+    params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+    first: dict[str, int] = {}
+    for node in ast.walk(function):
+        if (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id in params
+                and node.id not in ("self", "cls")):
+            first[node.id] = min(first.get(node.id, node.lineno), node.lineno)
+    return first
+
+
+def _rebound(guards: tuple[str, ...], assigned: dict[str, int], line: int) -> tuple[str, ...]:
+    named = set(re.findall(r"[A-Za-z_]\w*", " ".join(guards)))
+    return tuple(sorted(n for n in named if n in assigned and assigned[n] < line))
 
 
 def _is_path(text: str) -> bool:

@@ -42,6 +42,7 @@ class CallSite:
     file: str
     line: int
     setup: tuple[str, ...] = ()
+    complete: bool = True  # False: the lines it needs could not be found (values only)
 
 
 def project_files(root: Path) -> Iterator[Path]:
@@ -289,15 +290,25 @@ def _site(call: ast.Call, reader: _ScopeReader, facts: Facts, wanted: Collection
         return None
     head, dot, rest = dotted.partition(".")
     imported = reader.imports.get(head)
+    parametrized = reader.params.get(head)  # `@parametrize("Model", [Net, ...])`: `Model(...)`
+    if imported is None and isinstance(parametrized, ast.Name):
+        imported = reader.imports.get(parametrized.id)
+        complete = False  # the call names the class through the test's parameter
+    else:
+        complete = True
     target = facts.find(f"{imported[0]}{dot}{rest}") if imported else None
     if target is None or target.path not in wanted:
         return None
+    text = _as_statement(reader.code, call)
     spread = reader.spread_keys(call)
     needs = _Setup({}, {})
     arguments = ast.Tuple([*call.args, *(k.value for k in call.keywords)], ast.Load())
-    if spread is None or not _accepts(target, call, spread) or not reader.setup(arguments, needs):
-        return None
-    text = _as_statement(reader.code, call)
+    if spread is not None and not _accepts(target, call, spread):
+        return None  # not a call the signature takes: no example, and no values either
+    if spread is None or not reader.setup(arguments, needs):
+        complete = False
+    if not complete:  # not an example to show, but its literal values are the project's
+        return CallSite(target.path, text, display, line_of(call.lineno), complete=False)
     if len(text) > MAX_CALL_CHARS:
         return None
     own_import = imported[1] if imported else ""  # type: ignore[index]
@@ -320,6 +331,11 @@ def _source(code: str, node: ast.AST) -> str:
     return textwrap.dedent(" " * getattr(node, "col_offset", 0) + text).strip()
 
 
+def site_order(site: CallSite) -> tuple[bool, int, str, int]:
+    """Shortest first, setup lines included; sites that can be shown before the others."""
+    return (not site.complete, len(site.code) + sum(map(len, site.setup)), site.file, site.line)
+
+
 def find_call_sites(root: Path, facts: Facts, wanted: Collection[str]) -> dict[str, list[CallSite]]:
     """For each wanted object path, its literal calls in the project, shortest first."""
     found: dict[str, list[CallSite]] = {}
@@ -340,7 +356,7 @@ def find_call_sites(root: Path, facts: Facts, wanted: Collection[str]) -> dict[s
         for site in _sites_in_file(path, text, display, facts, wanted):
             found.setdefault(site.object, []).append(site)
     for sites in found.values():
-        sites.sort(key=lambda s: (len(s.code), s.file, s.line))
+        sites.sort(key=site_order)
     return found
 
 

@@ -339,6 +339,11 @@ class _Reader:
         config_class = self.config_class(node, methods.get("__init__"))
         raises = [r for name in SIGNATURE_METHODS if name in methods
                   for r in self.body.raises(methods[name], name, helpers)]
+        # other public methods: what they raise runs when a base's `__init__` calls them
+        raises += [r for name, method in methods.items()
+                   if name not in SIGNATURE_METHODS and not name.startswith("_")
+                   and any(word in self.text_of(method) for word in ("raise", "assert", "warn"))
+                   for r in self.body.raises(method, name)]
         returns = [r for name in ("forward", "__call__") if name in methods
                    for r in self.body.returns(methods[name], name)]
         init = methods.get("__init__")
@@ -354,6 +359,8 @@ class _Reader:
             "config_reads": tuple(reads),
             "aliases": tuple(attribute_map(node)),
             "config_class": config_class,
+            "self_calls": tuple(c for n in SIGNATURE_METHODS if n in methods
+                                for c in self.body.self_calls(methods[n], n)),
             "super_calls": tuple(n for n in SIGNATURE_METHODS if n in methods
                                  and "super(" in self.text_of(methods[n])
                                  and _calls_super(methods[n], n)),

@@ -149,6 +149,9 @@ class Raise:
     method: str = ""  # of a class: the method (`__init__`, `forward`) it is raised from
     via: str | None = None
     line: int = 0
+    # parameters the guards name that the body assigns before the raise: the condition is
+    # about the value they have then, not only the one passed in
+    rebound: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -227,6 +230,9 @@ class ObjectFacts:
     config_reads: tuple[ConfigRead, ...] = ()  # a class: in all its methods
     config_class: str | None = None  # a model's config class (`config_class = X`, annotation)
     super_calls: tuple[str, ...] = ()  # methods that call the base's own (`super().forward(...)`)
+    # `self.method(...)` calls of `__init__`/`forward`/`__call__`, as "caller>callee": what
+    # runs depends on the class (a subclass may override the callee)
+    self_calls: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()  # a config's `attribute_map`, as "alias=field"
 
     @property

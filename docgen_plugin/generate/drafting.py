@@ -140,7 +140,8 @@ def prose_part(text: str) -> str:
     """A section's text without its deterministic tables (they are re-rendered, not edited)."""
     kept = [
         line for line in text.splitlines()
-        if not line.lstrip().startswith("|") and not line.startswith("**Returns:**")
+        if not line.lstrip().startswith("|") and not line.startswith(("**Returns:**",
+                                                                      "**Return annotation:**"))
         and not line.startswith("Fields of `")
     ]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()

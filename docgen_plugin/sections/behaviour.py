@@ -6,6 +6,7 @@ model is built from. Each line says what the source says, with the source's own 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from docgen_plugin.facts.model import Facts, ObjectFacts, Raise, Return, Submodule
 from docgen_plugin.sections.render import (
@@ -85,6 +86,10 @@ def _raise_line(item: Raise) -> str:
     line = f"- {what} {when}" if when != "always" else f"- {what}, unconditionally"
     if item.via:
         line += f" (in `{item.via}`)"
+    if item.rebound:
+        names = ", ".join(f"`{n}`" for n in item.rebound)
+        line += f" (with {names} as the code has set {'it' if len(item.rebound) == 1 else 'them'}"
+        line += " by then, not only as passed)"
     if item.message:
         line += f": {code(item.message)}"
     return line
@@ -100,9 +105,37 @@ def raises_of(obj: ObjectFacts, facts: Facts | None
     for method in _CALLS:
         for owner, inherited in lineage(obj, facts, method):
             found = [r for r in owner.raises if r.method == method]
+            found += _called_raises(obj, owner, method, facts)
             if found:
                 groups.append((method, owner, inherited, found))
     return groups
+
+
+def _mro(obj: ObjectFacts, facts: Facts | None) -> list[ObjectFacts]:
+    """The class and its loaded bases, depth first in the order written."""
+    order, stack = [], [obj]
+    while stack:
+        current = stack.pop(0)
+        if current in order:
+            continue
+        order.append(current)
+        stack = [b for b in (facts.get(x) if facts else None for x in current.bases) if b] + stack
+    return order
+
+
+def _called_raises(obj: ObjectFacts, owner: ObjectFacts, method: str, facts: Facts | None
+                   ) -> list[Raise]:
+    """What the methods `owner.method` calls on `self` raise, as `obj` defines them (a
+    subclass's override runs, not the base's)."""
+    found = []
+    for call in owner.self_calls:
+        caller, _, callee = call.partition(">")
+        if caller != method:
+            continue
+        definer = next((c for c in _mro(obj, facts) if callee in c.attributes), None)
+        if definer is not None:
+            found += [replace(r, via=callee) for r in definer.raises if r.method == callee]
+    return found
 
 
 def render_errors(obj: ObjectFacts, facts: Facts | None = None) -> str:
@@ -175,6 +208,8 @@ def render_returns(obj: ObjectFacts, facts: Facts | None = None) -> str:
     if not returns:
         return ""
     texts = list(dict.fromkeys((_return_text(r, obj, facts), r.guards) for r in returns))
+    if len(returns) == 1 and returns[0].kind == "name" and not returns[0].guards:
+        return ""  # "returns `out`" names a variable and says nothing
     where = f"`{method}`" if method else f"`{obj.name}`"
     if len(texts) == 1 and not texts[0][1]:
         return f"{where} returns {texts[0][0]}."
@@ -210,8 +245,8 @@ def render_inputs(obj: ObjectFacts, facts: Facts | None = None) -> str:
     parts = [markdown_table(("Input", "Type", "Default", "Description"), rows) if rows
              else "No inputs."]
     returned = render_returns(obj, facts)
-    if signature.returns:
-        parts.append(f"**Returns:** {cell_code(signature.returns)}")
+    if signature.returns:  # what the annotation claims; the return statements follow
+        parts.append(f"**Return annotation:** {cell_code(signature.returns)}")
     elif not returned:
         parts.append(f"**Returns:** {todo(f'the return type of `{owner}` is not annotated.')}")
     parts += [text for text in (returned, docstring_returns(described)) if text]
@@ -224,7 +259,11 @@ def docstring_returns(described: ObjectFacts | None) -> str:
     if doc is None:
         return ""
     section = next((s for s in doc.sections if s.kind == "returns" and s.text.strip()), None)
-    return f"The docstring says it returns: {cell_text(section.text)}" if section else ""
+    if section is not None:
+        return f"The docstring says it returns: {cell_text(section.text)}"
+    if doc.summary.lower().startswith("return"):  # "Returns the embeddings of ..."
+        return f"The docstring says: {cell_text(doc.summary)}"
+    return ""
 
 
 # --- built from ------------------------------------------------------------------------------

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import ast
 import re
+import textwrap
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from docgen_plugin.facts.call_sites import CallSite, calls_in, find_call_sites
+from docgen_plugin.facts.call_sites import CallSite, calls_in, find_call_sites, site_order
 from docgen_plugin.facts.examples import (
     PYTHON_INFOS,
     doctest_sessions,
@@ -56,8 +57,8 @@ class Usage:
         if self.unknown:
             names = ", ".join(f"`{n}`" for n in self.unknown)
             text += "\n\n" + todo(
-                f"replace `...` for {names}: the code gives no default and no example shows "
-                "a value.")
+                f"replace `...` for {names}: the code gives no default, and docgen found no "
+                "call in the project it could take a value from.")
         return text
 
 
@@ -152,7 +153,7 @@ def _call_params(signature: Signature | None) -> list[Param]:
 def bound_values(site: CallSite, obj: ObjectFacts) -> dict[str, str]:
     """Parameter name -> argument source, for one call of `obj`."""
     try:
-        call = ast.parse(site.code, mode="eval").body
+        call = ast.parse(textwrap.dedent(site.code), mode="eval").body
     except SyntaxError:
         return {}
     if not isinstance(call, ast.Call):
@@ -342,7 +343,7 @@ def render_usage(obj: ObjectFacts, facts: Facts | None = None,
         return _plain(obj)
     variable = _variable(obj)
     importing = f"from {obj.module} import {obj.name}"
-    calls = sites.get(obj.path, ())
+    calls = [site for site in sites.get(obj.path, ()) if site.complete]
     if calls:
         site = calls[0]
         bound = bound_values(site, obj)
@@ -399,5 +400,5 @@ def usage_sites(facts: Facts, root: Path | None, objects: Sequence[ObjectFacts]
         for path, sites in find_call_sites(root, facts, wanted).items():
             found.setdefault(path, []).extend(sites)
     for sites in found.values():
-        sites.sort(key=lambda s: (len(s.code), s.file, s.line))
+        sites.sort(key=site_order)
     return found

@@ -51,7 +51,9 @@ def test_a_test_call_comes_with_the_lines_it_needs(tmp_path):
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_net.py").write_text(textwrap.dedent(TESTS), encoding="utf-8")
     sites = find_call_sites(tmp_path, facts, {"pkg.model.Net"})["pkg.model.Net"]
-    assert len(sites) == 1  # argparse is not an example's input; a wrong keyword is no call
+    # argparse is not an example's input (its call only lends its literals); a wrong keyword
+    # is no call of `Net` at all
+    assert [(s.line, s.complete) for s in sites] == [(14, True), (19, False)]
     site = sites[0]
     assert (site.file, site.line) == ("tests/test_net.py", 14)
     assert site.code == "Net(edge_index, depth=depth, **kwargs)"
