@@ -84,8 +84,8 @@ def _raise_line(item: Raise) -> str:
             "assert": f"`{name}` (an `assert`)"}[item.kind]
     when = guards_text(item.guards) or "always"
     line = f"- {what} {when}" if when != "always" else f"- {what}, unconditionally"
-    if item.via:
-        line += f" (in `{item.via}`)"
+    if item.via:  # its condition names that function's arguments, not the caller's
+        line += f" (in `{item.via}`, on the arguments it is called with)"
     if item.rebound:
         names = ", ".join(f"`{n}`" for n in item.rebound)
         line += f" (with {names} as the code has set {'it' if len(item.rebound) == 1 else 'them'}"

@@ -56,9 +56,7 @@ class Usage:
         text = f"{self.lead}\n\n```{self.language}\n{self.code.rstrip()}\n```"
         if self.unknown:
             names = ", ".join(f"`{n}`" for n in self.unknown)
-            text += "\n\n" + todo(
-                f"replace `...` for {names}: the code gives no default, and docgen found no "
-                "call in the project it could take a value from.")
+            text += "\n\n" + todo(f"replace `...` for {names}: the code gives no default.")
         return text
 
 

@@ -95,7 +95,7 @@ def test_accepted_retried_fallback_and_deterministic_in_one_batch(setup):
 def test_second_run_is_all_cached_and_never_makes_a_generator(setup):
     facts, settings = setup
     first = draft_sections(facts, requests("overview", "intended-use"), settings,
-                           generator=Scripted(lambda m, c: "`TinyNet` is small."))
+                           generator=Scripted(lambda m, c: "`TinyNet` is small and takes `input_ids`."))
 
     def must_not_be_called(settings):
         raise AssertionError("a generator was made for a fully cached run")
@@ -110,9 +110,9 @@ def test_second_run_is_all_cached_and_never_makes_a_generator(setup):
 def test_changed_prompt_or_model_misses_the_cache(setup, monkeypatch):
     facts, settings = setup
     draft_sections(facts, requests("overview"), settings,
-                   generator=Scripted(lambda m, c: "`TinyNet` is small."))
+                   generator=Scripted(lambda m, c: "`TinyNet` is small and takes `input_ids`."))
     monkeypatch.setattr(drafting, "_model_hashes", lambda settings: ("other-model", None))
-    generator = Scripted(lambda m, c: "`TinyNet` is small.")
+    generator = Scripted(lambda m, c: "`TinyNet` is small and takes `input_ids`.")
     draft_sections(facts, requests("overview"), settings, generator=generator)
     assert len(generator.calls) == 1
 
@@ -122,7 +122,7 @@ def test_results_are_cached_as_they_arrive(setup):
 
     class Interrupted(Scripted):
         def generate(self, prompts, max_new_tokens, on_result=None):
-            on_result(0, "`TinyNet` is small.")
+            on_result(0, "`TinyNet` is small and takes `input_ids`.")
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
@@ -136,14 +136,14 @@ def test_results_are_cached_as_they_arrive(setup):
 def test_corrupt_entry_is_regenerated(setup, caplog):
     facts, settings = setup
     draft = draft_sections(facts, requests("overview"), settings,
-                           generator=Scripted(lambda m, c: "`TinyNet` is small."))[0]
+                           generator=Scripted(lambda m, c: "`TinyNet` is small and takes `input_ids`."))[0]
     path = DraftCache(settings.cache_path).drafts / draft.cache_key[:2] / f"{draft.cache_key}.json"
     path.write_text("{broken", encoding="utf-8")
-    generator = Scripted(lambda m, c: "`TinyNet` is small.")
+    generator = Scripted(lambda m, c: "`TinyNet` is small and takes `input_ids`.")
     again = draft_sections(facts, requests("overview"), settings, generator=generator)
     assert len(generator.calls) == 1 and not again[0].cached
     assert "corrupt" in caplog.text
-    assert json.loads(path.read_text())["text"] == "`TinyNet` is small."
+    assert json.loads(path.read_text())["text"] == "`TinyNet` is small and takes `input_ids`."
 
 
 def test_explain_keeps_raw_attempts(setup):
@@ -281,7 +281,7 @@ def run(args, settings, capsys):
 def cli(tmp_path, monkeypatch):
     monkeypatch.setattr(drafting, "_model_hashes", lambda settings: ("model-hash", None))
     load_sample(tmp_path)
-    generator = Scripted(lambda m, c: "`TinyNet` is a tiny network.")
+    generator = Scripted(lambda m, c: "`TinyNet` is a tiny network over `input_ids`.")
     monkeypatch.setattr(drafting, "default_generator", lambda settings: generator)
     return tmp_path, settings_for(tmp_path), generator
 
@@ -292,7 +292,7 @@ def test_draft_prints_markdown_and_json(cli, capsys):
     code, out, _ = run([MODEL, "--section", "overview", "--section", "Parameters", *source],
                        settings, capsys)
     assert code == 0
-    assert out.startswith("## `pkg.models.TinyNet`\n\n### Overview\n\n`TinyNet` is a tiny network.")
+    assert out.startswith("## `pkg.models.TinyNet`\n\n### Overview\n\n`TinyNet` is a tiny network over `input_ids`.")
     assert "### Parameters\n\n| Name | Type | Default | Description |" in out
     code, out, err = run([MODEL, "--section", "overview", "--format", "json", "--explain",
                           *source], settings, capsys)
@@ -312,13 +312,13 @@ def test_write_fills_markers_keeps_human_edits_and_force_overwrites(cli, capsys)
     source = ["--source", root / "pkg"]
     run(["--write", page, *source], settings, capsys)  # the empty pair asks for a draft
     text = page.read_text()
-    assert "By hand." in text and "`TinyNet` is a tiny network." in text
+    assert "By hand." in text and "`TinyNet` is a tiny network over `input_ids`." in text
     assert len(generator.calls) == 1
-    page.write_text(text.replace("is a tiny network.", "is our network."), encoding="utf-8")
+    page.write_text(text.replace("is a tiny network over", "is our network over"), encoding="utf-8")
     _, _, err = run([MODEL, "--section", "overview", "--write", page, *source], settings, capsys)
-    assert "kept-edited" in err and "is our network." in page.read_text()
+    assert "kept-edited" in err and "is our network over" in page.read_text()
     run([MODEL, "--section", "overview", "--write", page, "--force", *source], settings, capsys)
-    assert "is our network." not in page.read_text()
+    assert "is our network over" not in page.read_text()
 
 
 def test_update_edits_a_stale_human_section_and_rerenders_tables(cli, capsys):
@@ -330,7 +330,7 @@ def test_update_edits_a_stale_human_section_and_rerenders_tables(cli, capsys):
     source = ["--source", root / "pkg"]
     run([MODEL, "--section", "overview", "--section", "parameters", "--write", page, *source],
         settings, capsys)
-    page.write_text(page.read_text().replace("is a tiny network.", "is our network."))
+    page.write_text(page.read_text().replace("is a tiny network over", "is our network over"))
     models = root / "pkg" / "models.py"
     models.write_text(models.read_text().replace(
         "eps: float = 1e-5) -> None", "eps: float = 1e-5, gamma: int = 2) -> None"))
@@ -343,7 +343,7 @@ def test_update_edits_a_stale_human_section_and_rerenders_tables(cli, capsys):
     generator.answer = lambda m, c: "`TinyNet` is our network; it also takes `gamma`."
     run(["--write", page, "--update", *source], settings, capsys)
     prompt = generator.calls[-1][0][0][-1]["content"]
-    assert "> `TinyNet` is our network." in prompt and "- parameter `gamma` added" in prompt
+    assert "> `TinyNet` is our network over `input_ids`." in prompt and "- parameter `gamma` added" in prompt
     text = page.read_text()
     assert "it also takes `gamma`." in text and "| `gamma` | `int` | `2` |" in text
     facts = load_facts([root / "pkg"], settings)
@@ -398,7 +398,7 @@ def test_a_cached_draft_that_no_longer_verifies_is_drafted_again(setup, tmp_path
     start, end = source.index("class Evil"), source.index("def scale")
     models.write_text(source[:start] + source[end:])  # `Evil` is gone; TinyNet is unchanged
     facts = load_facts([tmp_path / "pkg"], settings)
-    generator = Scripted(lambda m, c: "`TinyNet` is small.")
+    generator = Scripted(lambda m, c: "`TinyNet` is small and takes `input_ids`.")
     again = draft_sections(facts, requests("overview"), settings, generator=generator)[0]
     assert again.cache_key == first.cache_key and not again.cached
-    assert again.text == "`TinyNet` is small."
+    assert again.text == "`TinyNet` is small and takes `input_ids`."

@@ -46,7 +46,7 @@ def test_errors_follow_overridden_methods_and_name_reassigned_parameters(tmp_pat
     child = render_errors(facts.get("pkg.models.Child"), facts)
     assert "through `Base.__init__`" in child
     # the subclass's own `make_layer` runs, called from the base's `__init__`
-    assert "- `ValueError` if `width % 2` (in `make_layer`)" in child
+    assert "- `ValueError` if `width % 2` (in `make_layer`, on the arguments it is called with)" in child
     # `width` is the value the body gave it (from `channels`), not only the one passed
     assert ("- `ValueError` if `width is None` (with `width` as the code has set it by then, "
             "not only as passed)") in child
