@@ -20,7 +20,7 @@ from docgen_plugin.facts.model import Facts, ObjectFacts, Param, Signature, to_d
 from docgen_plugin.sections.catalogue import SectionSpec, category
 from docgen_plugin.sections.render import related_config
 
-PROMPT_VERSION = "1"
+PROMPT_VERSION = "2"  # 2: behaviour facts in the facts block; prose kinds only
 MAX_DOCSTRING_CHARS = 700  # a 135M model on CPU: every prompt token costs time
 MAX_FIELDS = 16
 
@@ -118,6 +118,34 @@ def context_fingerprint(obj: ObjectFacts, facts: Facts | None = None) -> str:
     return hashlib.sha256(joined.encode()).hexdigest()[:16]
 
 
+MAX_BEHAVIOUR_ITEMS = 6
+
+
+def behaviour_lines(obj: ObjectFacts, facts: Facts | None) -> list[str]:
+    """What the object's own code does, in a few short lines: what it is built from, what it
+    returns, what it raises (true statements the model may rephrase). Its own only, not its
+    bases': a training record holds the context objects alone, and must give the same text."""
+    from docgen_plugin.sections.behaviour import raises_of, short_name
+
+    lines = []
+    parts = [f"{p.name}: {short_name(p.type)}" for p in obj.submodules][:MAX_BEHAVIOUR_ITEMS]
+    if parts:
+        lines.append("built from: " + "; ".join(parts))
+    returns = [r for o in context_objects(obj, facts) for r in o.returns][:3]
+    if returns:
+        said = {"tuple": lambda r: f"tuple ({', '.join(r.elements)})",
+                "dict": lambda r: f"dict with keys {', '.join(r.elements)}",
+                "none": lambda r: "None"}
+        lines.append("returns: " + "; ".join(
+            said[r.kind](r) if r.kind in said else r.text for r in returns))
+    raised = [f"{short_name(r.exception)} if {' and '.join(r.guards)}" if r.guards
+              else short_name(r.exception)
+              for _, _, _, found in raises_of(obj, None) for r in found if r.kind != "warn"]
+    if raised:
+        lines.append("raises: " + "; ".join(dict.fromkeys(raised[:MAX_BEHAVIOUR_ITEMS])))
+    return lines
+
+
 def missing_facts(obj: ObjectFacts, facts: Facts | None = None) -> list[str]:
     """What the code does not state, so the draft must write TODO rather than guess."""
     missing: list[str] = []
@@ -167,6 +195,7 @@ def facts_block(obj: ObjectFacts, facts: Facts | None = None) -> str:
             config.fields) > MAX_FIELDS else ""
         label = "fields" if config is obj else f"config {config.path} fields"
         lines.append(f"{label}: {shown}{more}")
+    lines += behaviour_lines(obj, facts)
     if obj.docstring is not None and obj.docstring.text.strip():
         lines.append("docstring (quoted from the code):")
         lines.append(quote(obj.docstring.text))

@@ -55,7 +55,10 @@ ALLOWED_WORDS = frozenset({"PyTorch", "NumPy", "GitHub", "HuggingFace", "JavaScr
                            "TorchScript", "SafeTensors", "LoRA", "DataLoader", "GPUs", "CPUs"})
 # Text only a prompt has: a draft that contains it is echoing the prompt, not answering.
 PROMPT_TEXT = ("Facts:", "missing (write TODO", "quoted from the code", "Section:",
-               "Your previous draft was rejected")
+               "Your previous draft was rejected", "Write it again",
+               # the verifier's own reasons, which a retry prompt lists
+               "is not in the code", "is not a parameter", "the facts do not make",
+               "neither in the facts", "the code does not say", "does not state that")
 ECHO_WORDS = 6  # this many words in a row from the prompt: an echo, not an answer
 ABBREVIATIONS = frozenset({"e.g", "i.e", "etc", "vs", "cf", "a.k.a", "w.r.t"})
 FILE_LIKE = re.compile(

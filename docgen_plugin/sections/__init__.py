@@ -4,6 +4,7 @@ from docgen_plugin.sections.behaviour import (
     render_built_from,
     render_errors,
     render_inputs,
+    render_limitations,
     render_returns,
 )
 from docgen_plugin.sections.catalogue import (
@@ -44,6 +45,7 @@ __all__ = [
     "render_configuration",
     "render_errors",
     "render_inputs",
+    "render_limitations",
     "render_parameters",
     "render_returns",
     "render_table",

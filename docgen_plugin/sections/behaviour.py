@@ -5,6 +5,7 @@ model is built from. Each line says what the source says, with the source's own 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -298,3 +299,48 @@ def render_built_from(obj: ObjectFacts, facts: Facts | None = None) -> str:
     lead = f"What `{obj.name}.__init__` builds"
     lead += f", with what {', '.join(sources)} builds in turn" if sources else ""
     return f"{lead}:\n\n{table}"
+
+
+# --- limitations -------------------------------------------------------------------------------
+
+_NOTE_TITLES = ("note", "notes", "warning", "warnings", "caution", "attention", "important",
+                "limitation", "limitations", "danger", "todo")
+_RST_NOTE = re.compile(r"^\.\. (note|warning|caution|important|attention|danger)::[ \t]*(.*?)"
+                       r"(?=^\S|\Z)", re.MULTILINE | re.DOTALL)
+
+
+def docstring_notes(obj: ObjectFacts) -> list[tuple[str, str]]:
+    """(title, text) of the notes and warnings a docstring gives (Google/NumPy sections and
+    reST directives)."""
+    doc = obj.docstring
+    if doc is None:
+        return []
+    notes = [(s.title or s.kind, s.text.strip()) for s in doc.sections
+             if s.kind == "admonition" and (s.title or "").strip().lower() in _NOTE_TITLES
+             and s.text.strip()]
+    for match in _RST_NOTE.finditer(doc.text):
+        body = " ".join(match.group(2).split())
+        if body:
+            notes.append((match.group(1).title(), body))
+    return notes
+
+
+def render_limitations(obj: ObjectFacts, facts: Facts | None = None) -> str:
+    """What the code states it cannot do: its docstring's notes and warnings, the paths that
+    raise `NotImplementedError`, and the inputs its `forward` refuses."""
+    lines = [f"- {title.title()} (from the docstring): {cell_text(text)}"
+             for title, text in docstring_notes(obj)]
+    for method, owner, _, found in raises_of(obj, facts):
+        for item in found:
+            where = f"`{owner.name}.{method}`" if method else f"`{obj.name}`"
+            when = guards_text(item.guards)
+            if short_name(item.exception) == "NotImplementedError":
+                lines.append(f"- Not implemented{' ' + when if when else ''}: {where} raises "
+                             f"`NotImplementedError`" + (f" ({code(item.message)})"
+                                                          if item.message else "") + ".")
+            elif method in ("forward", "__call__", "") and item.kind != "warn" and when:
+                lines.append(f"- {where} refuses inputs {when} (`{short_name(item.exception)}`).")
+    if not lines:
+        return todo(f"list the limitations of `{obj.name}`: its code states none (no notes or "
+                    "warnings in its docstring, nothing it refuses or leaves unimplemented).")
+    return "\n".join(dict.fromkeys(lines))

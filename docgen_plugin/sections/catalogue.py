@@ -18,7 +18,9 @@ from docgen_plugin.facts.model import ObjectFacts
 from docgen_plugin.settings import Settings
 
 Category = Literal["model", "config", "class", "function", "module"]
-Renderer = Literal["parameters", "configuration", "inputs", "errors", "built-from", "usage"]
+Renderer = Literal[
+    "parameters", "configuration", "inputs", "errors", "built-from", "usage", "limitations"
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,12 +64,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         instructions="Two or three sentences on the tasks and inputs it is meant for.",
         max_new_tokens=100,
     ),
-    SectionSpec(
-        kind="limitations",
-        title="Limitations",
-        instructions="A short bullet list of limitations the facts support; TODO where unknown.",
-        max_new_tokens=100,
-    ),
+    SectionSpec(kind="limitations", title="Limitations", table="limitations"),
     SectionSpec(kind="errors", title="Error handling", table="errors"),
 )
 

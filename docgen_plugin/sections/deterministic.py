@@ -6,7 +6,12 @@ from collections.abc import Mapping, Sequence
 
 from docgen_plugin.facts.call_sites import CallSite
 from docgen_plugin.facts.model import Facts, ObjectFacts
-from docgen_plugin.sections.behaviour import render_built_from, render_errors, render_inputs
+from docgen_plugin.sections.behaviour import (
+    render_built_from,
+    render_errors,
+    render_inputs,
+    render_limitations,
+)
 from docgen_plugin.sections.catalogue import SectionSpec
 from docgen_plugin.sections.render import render_configuration, render_parameters
 from docgen_plugin.sections.usage import render_usage
@@ -25,6 +30,8 @@ def render_table(spec: SectionSpec, obj: ObjectFacts, facts: Facts | None = None
         return render_errors(obj, facts)
     if spec.table == "built-from":
         return render_built_from(obj, facts)
+    if spec.table == "limitations":
+        return render_limitations(obj, facts)
     if spec.table == "usage":
         return render_usage(obj, facts, sites)
     return None

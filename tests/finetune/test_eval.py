@@ -20,7 +20,7 @@ from docgen_plugin.sections.catalogue import build_catalogue
 from docgen_plugin.settings import Settings, load_settings
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-LABELS = ("overview", "intended-use", "limitations")
+LABELS = ("overview", "intended-use")
 TEST_MODULES = ("tinyformer.classifier",)
 MAX_NEW_TOKENS = 12
 
@@ -29,8 +29,6 @@ def _completion(obj, label: str) -> str:
     first = (obj.docstring.text.strip().splitlines() or [""])[0] if obj.docstring else ""
     if label == "overview":
         return f"`{obj.name}` lives in `{obj.module}`. {first}"
-    if label == "limitations":
-        return f"- `{obj.name}` raises `ValueError` on bad input; {first.lower()}"
     return f"`{obj.name}` is meant for {first.lower()}"
 
 

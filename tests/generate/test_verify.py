@@ -162,9 +162,9 @@ def spec(kind):
 
 
 def test_echoed_instructions_are_rejected(model, facts):
-    limitations = spec("limitations")
-    near = "A short bullet list of limitations the facts support, and some more."
-    echo = verify_draft(near, model, facts, section=limitations)
+    intended = spec("intended-use")
+    near = "Two or three sentences on the tasks and inputs it is meant for, as asked."
+    echo = verify_draft(near, model, facts, section=intended)
     assert "echo" in [r.code for r in echo.reasons]
     rules = verify_draft("Use only the facts given. Never invent parameters.", model, facts)
     assert "echo" in [r.code for r in rules.reasons]

@@ -1,0 +1,76 @@
+"""Sentence-level verification: each sentence of a prose draft rests on the facts or goes."""
+
+from __future__ import annotations
+
+import pytest
+from sections.sample_package import load_sample
+
+from docgen_plugin.generate.sentences import (
+    FACT_TERMS,
+    restates_summary,
+    split_units,
+    verify_prose,
+    vocabulary,
+)
+
+
+@pytest.fixture(scope="module")
+def facts(tmp_path_factory):
+    return load_sample(tmp_path_factory.mktemp("sentences"))
+
+
+@pytest.fixture(scope="module")
+def model(facts):
+    return facts.get("pkg.models.TinyNet")
+
+
+def reasons_of(text, model, facts):
+    check = verify_prose(text, model, facts)
+    return check.kept, [r for d in check.dropped for r in d.reasons]
+
+
+def test_sentences_and_list_items_are_the_units():
+    text = "It is small. It is fast!\n\n- one item\n  continued\n- two `a.b` items"
+    assert split_units(text) == ["It is small.", "It is fast!", "- one item\n  continued",
+                                 "- two `a.b` items"]
+
+
+def test_a_supported_sentence_stays_and_an_invented_one_goes(model, facts):
+    kept, reasons = reasons_of(
+        "`TinyNet` takes `input_ids` and a `TinyConfig`. It uses 12 residual layers.",
+        model, facts)
+    assert kept == ("`TinyNet` takes `input_ids` and a `TinyConfig`.",)
+    assert "the number 12 is not in the code" in reasons
+    assert "`residual` is a claim the facts do not make" in reasons
+
+
+@pytest.mark.parametrize(("sentence", "reason"), [
+    ("It is a non-deterministic network.", "`non-deterministic` is a claim the facts do not make"),
+    ("It applies batch normalization (BMN).", "`bmn` is neither in the facts nor a general word"),
+    ("It is meant for image segmentation.", "`segmentation` is a claim the facts do not make"),
+    ("It returns a tuple of hidden states.", "the code does not say it returns a tuple"),
+    ("Its output has shape (batch, hidden_size).",
+     "the shape (batch, hidden_size) is not one the docstring states"),
+    ("- `torch.cuda` is not in the code", "the draft repeats the prompt"),
+])
+def test_claims_the_facts_do_not_support_are_dropped(sentence, reason, model, facts):
+    kept, reasons = reasons_of(sentence, model, facts)
+    assert kept == ()
+    assert any(r.startswith(reason) for r in reasons), reasons
+
+
+def test_claims_the_facts_make_stay(model, facts):
+    # the docstring states the shape and "numerical stability"; the config names dropout
+    kept, _ = reasons_of("It reads token ids of shape (batch, seq_len). Its `eps` keeps it "
+                         "numerically stable.", model, facts)
+    assert len(kept) == 2
+
+
+def test_fact_terms_are_not_general_words():
+    assert "attention" in FACT_TERMS and "attention" not in vocabulary()
+    assert {"tensor", "batch", "the"} <= vocabulary()
+
+
+def test_restating_the_docstring_summary_is_no_section(model):
+    assert restates_summary("`TinyNet` is a tiny network.", model)
+    assert not restates_summary("`TinyNet` is a tiny network over `input_ids` with masks.", model)
