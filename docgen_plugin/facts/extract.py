@@ -179,12 +179,15 @@ class _Reader:
         """Give each documented parameter the source line where the docstring names it."""
         from dataclasses import replace
 
+        lines = self.lines[doc.line - 1:min(doc.end_line, len(self.lines))]
+        first = _first_lines(lines, doc.line)  # one pass: a regex per name was quadratic
+
         def line_of(name: str) -> int:
+            if _WORD.fullmatch(name):
+                return first.get(name, doc.line)
             pattern = re.compile(rf"^\s*(?::\w+\s+(?:[^:]*\s)?)?\**{re.escape(name)}\b")
-            for number in range(doc.line, min(doc.end_line, len(self.lines)) + 1):
-                if pattern.search(self.lines[number - 1]):
-                    return number
-            return doc.line
+            return next((doc.line + i for i, text in enumerate(lines) if pattern.search(text)),
+                        doc.line)
 
         return replace(
             doc,
@@ -340,6 +343,29 @@ class _Reader:
             ):
                 return True
         return False
+
+
+# What a docstring line can name: `name ...` / `*name` at its start, or any word after a space
+# in the head of a Sphinx field (`:param int name:`), as `^\s*(?::\w+\s+(?:[^:]*\s)?)?\**name\b`.
+_WORD = re.compile(r"\w+")
+_LEADING_NAME = re.compile(r"\s*\**(\w+)")
+_FIELD_PREFIX = re.compile(r"\s*:\w+\s+")
+_FIELD_NAME = re.compile(r"(?:^|(?<=\s))\**(\w+)")
+
+
+def _first_lines(lines: list[str], start: int) -> dict[str, int]:
+    """Name -> number of the first line that names it (lines numbered from `start`)."""
+    first: dict[str, int] = {}
+    for number, text in enumerate(lines, start=start):
+        names = []
+        if leading := _LEADING_NAME.match(text):
+            names.append(leading.group(1))
+        if prefix := _FIELD_PREFIX.match(text):
+            head = text[prefix.end():].split(":", 1)[0]
+            names += [m.group(1) for m in _FIELD_NAME.finditer(head)]
+        for name in names:
+            first.setdefault(name, number)
+    return first
 
 
 def _exported(obj: griffe.Object) -> bool | None:
