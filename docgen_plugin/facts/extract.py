@@ -7,11 +7,13 @@ DG0xx diagnostic and the rest of the file (and of the tree) is still read.
 from __future__ import annotations
 
 import ast
+import codecs
 import re
 from pathlib import Path
 
 import griffe
 
+from docgen_plugin.facts.discover import unreadable_diagnostic
 from docgen_plugin.facts.docstrings import parse_docstring
 from docgen_plugin.facts.model import (
     ConfigField,
@@ -40,17 +42,49 @@ _FIELD_CALLS = {"field", "Field", "ib", "attrib"}
 
 
 def read_source(path: Path, display: str) -> tuple[str | None, list[Diagnostic]]:
-    """The file's text, or a DG002 diagnostic naming the bad byte's line."""
-    data = path.read_bytes()
+    """The file's text, decoded as Python does (UTF-8, or the encoding a PEP 263 coding line
+    names), or a DG002 diagnostic naming the bad byte's line (DG007: the file is unreadable)."""
     try:
-        return data.decode("utf-8"), []
+        data = path.read_bytes()
+    except OSError as error:
+        return None, [unreadable_diagnostic(path, display, error)]
+    bom = data.startswith(codecs.BOM_UTF8)
+    encoding, declared = "utf-8-sig" if bom else "utf-8", _coding_line(data)
+    if declared is not None:
+        try:
+            named = codecs.lookup(declared).name
+        except LookupError:
+            return None, [Diagnostic("DG002", f"unknown encoding {declared!r} in the coding line; "
+                                     "fix it, or save the file as UTF-8 without one", display)]
+        if bom and named != "utf-8":
+            return None, [Diagnostic("DG002", f"the coding line says {declared} but the file "
+                                     "starts with a UTF-8 BOM; fix the coding line", display)]
+        encoding = encoding if bom else named
+    try:
+        return data.decode(encoding), []
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
+        said = "UTF-8" if declared is None else f"{declared}, as its coding line says"
         return None, [Diagnostic(
-            "DG002",
-            f"not valid UTF-8 (byte 0x{data[error.start]:02x}); save the file as UTF-8",
+            "DG002", f"not valid {said} (byte 0x{data[error.start]:02x}); save the file as UTF-8",
             display, line,
         )]
+
+
+_CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+_BLANK_OR_COMMENT = re.compile(rb"^[ \t\f]*(?:#.*)?\r?$")
+
+
+def _coding_line(data: bytes) -> str | None:
+    """The encoding a PEP 263 coding line names: on line 1, or on line 2 after a comment."""
+    first, _, rest = data.removeprefix(codecs.BOM_UTF8).partition(b"\n")
+    for line in (first, rest.partition(b"\n")[0]):
+        match = _CODING.match(line)
+        if match:
+            return match.group(1).decode("ascii")
+        if not _BLANK_OR_COMMENT.match(line):
+            return None
+    return None
 
 
 def extract_module(path: Path, module: str, display: str, style: str = "auto") -> ModuleFacts:
