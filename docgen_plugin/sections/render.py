@@ -14,7 +14,6 @@ from docgen_plugin.sections.catalogue import SectionSpec, category
 
 TODO = "TODO(docgen)"
 _IDENT = re.compile(r"[A-Za-z_][\w.]*")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
 def todo(text: str) -> str:
@@ -34,23 +33,43 @@ def escape_html(markdown: str) -> str:
     Only `<` needs escaping: without it no tag, comment or autolink can open, and `>` must
     stay because it starts block quotes.
     """
+    lines = markdown.splitlines(keepends=True)
     out: list[str] = []
-    prose: list[str] = []  # consecutive lines outside fences: a link may span two of them
-    fence: str | None = None
-    for line in markdown.splitlines(keepends=True):
-        match = _FENCE.match(line)
-        if fence is not None:
-            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
-                fence = None
-            out.append(line)
+    last = 0
+    for first, stop in _fenced_blocks(lines):  # a link may span two lines: prose goes whole
+        out += [_escape_prose(lines[last:first]), *lines[first:stop]]
+        last = stop
+    return "".join([*out, _escape_prose(lines[last:])])
+
+
+# A fence both Python-Markdown (fenced_code) and CommonMark read as one: at the start of the
+# line, a plain info string, and closed by the first fence of its kind that CommonMark would
+# take, which must also be the exact one Python-Markdown waits for. Anything else is prose
+# (its `<` escaped): an unclosed fence is code to CommonMark but text to Python-Markdown.
+_OPENING_FENCE = re.compile(r"(`{3,}|~{3,})[ ]*(?:\{[^<`\n]*\}|\.?[\w#.+-]*)[ ]*\r?\n?$")
+_CLOSING_FENCE = re.compile(r"( {0,3})(`{3,}|~{3,})[ \t]*\r?\n?$")
+
+
+def _fenced_blocks(lines: list[str]) -> list[tuple[int, int]]:
+    """(first, stop) line ranges of the fenced code blocks in `lines`."""
+    blocks: list[tuple[int, int]] = []
+    index = 0
+    while index < len(lines):
+        opening = _OPENING_FENCE.match(lines[index])
+        if opening is None:
+            index += 1
             continue
-        if match:
-            fence = match.group(1)
-            out.append(_escape_prose(prose) + line)
-            prose = []
+        fence = opening.group(1)
+        closing = next(((number, match) for number in range(index + 1, len(lines))
+                        if (match := _CLOSING_FENCE.match(lines[number]))
+                        and match.group(2)[0] == fence[0] and len(match.group(2)) >= len(fence)),
+                       None)
+        if closing is None or closing[1].group(1) or closing[1].group(2) != fence:
+            index += 1  # not a fence to both: the opening line is prose
             continue
-        prose.append(line)
-    return "".join(out) + _escape_prose(prose)
+        blocks.append((index, closing[0] + 1))
+        index = closing[0] + 1
+    return blocks
 
 
 # A code span as both CommonMark and Python-Markdown read one, when in doubt not one (then its
