@@ -340,6 +340,13 @@ def model_info_with(damage: Callable[[Path], None]) -> Callable[[Path], list[str
     return setup
 
 
+def model_folder_with_truncated_weights(root: Path) -> list[str | Path]:
+    write(root, "model/config.json", "{}\n")
+    weights = SHIPPED_ADAPTER / "adapter_model.safetensors"
+    write(root, "model/model.safetensors", weights.read_bytes()[: weights.stat().st_size - 100])
+    return ["model", "info", "--model", "model"]
+
+
 def draft_with_truncated_adapter(root: Path) -> list[str | Path]:
     package(root)
     adapter_with(root, truncate)
@@ -359,6 +366,12 @@ def finetune_onto_a_file(root: Path) -> list[str | Path]:
     write(root, "out", "mine\n")
     (root / "corpus").mkdir()
     return ["finetune", "corpus", "-o", "out"]
+
+
+def eval_onto_a_file(root: Path) -> list[str | Path]:
+    write(root, "out", "mine\n")
+    (root / "corpus").mkdir()
+    return ["eval", "corpus", "-o", "out", "--systems", "base"]
 
 
 def corpus_into_a_foreign_folder(root: Path) -> list[str | Path]:
@@ -510,6 +523,9 @@ CASES = {
                                                (r"docgen: error: adapter: not a usable LoRA "
                                                 r"adapter: tensor .*lora_A.weight has rank 16, "
                                                 r"adapter_config.json says r = 8; .*",)),
+    "model-info-truncated-model-weights": Case(model_folder_with_truncated_weights, 2,
+                                               (r"docgen: error: model/model.safetensors: "
+                                                r"corrupt safetensors file .*truncated.*",)),
     "draft-truncated-adapter": Case(draft_with_truncated_adapter, 2,
                                     (r"docgen: error: adapter: not a usable LoRA adapter: "
                                      r"adapter_model.safetensors is corrupt .*",)),
@@ -518,6 +534,8 @@ CASES = {
                                                   r"a folder for the corpus.*",)),
     "finetune-o-file": Case(finetune_onto_a_file, 2, (r"docgen: error: -o out: it is a file; "
                                                       r"give a folder for the adapter.*",)),
+    "eval-o-file": Case(eval_onto_a_file, 2, (r"docgen: error: -o out: it is a file; give a "
+                                              r"folder for the report",)),
     "corpus-into-a-foreign-folder": Case(corpus_into_a_foreign_folder, 2,
                                          (r"docgen: error: -o out: the folder holds other files "
                                           r"\(notes.txt\) and no docgen corpus; .*--force.*",)),

@@ -233,6 +233,11 @@ def _check_model_dir(path: Path) -> None:
             raise ModelError(
                 f"{index}: shard {missing[0]} is missing; copy the whole model folder", str(path)
             )
+    for weights in sorted(path.glob("*.safetensors")):  # headers only: cheap on every build
+        header, problem = _whole_safetensors(weights)
+        if header is None:
+            raise ModelError(f"{weights}: corrupt safetensors file ({problem}); copy or save the "
+                             "model again", str(path))
 
 
 def _no_safetensors(path: Path, what: str, fix: str) -> str:
