@@ -713,3 +713,17 @@ def test_no_javascript_link_from_a_docstring_reaches_the_mkdocs_site(project):
     assert not [h for h in hrefs if h.lower().startswith(("javascript:", "data:"))], hrefs
     assert 'href="https://example.com/scale"' in html and 'href="./"' in html  # ops.md
     assert snapshot(project) == before  # the source pages are not touched
+
+
+def test_the_mkdocs_plugin_reports_a_bad_setting_in_one_line(project):
+    package(project)
+    write(project, "docs/index.md", "# Home\n")
+    write(project, "pyproject.toml", "[tool]\ndocgen = 5\n")
+    write(project, "mkdocs.yml", "site_name: test\nplugins:\n  - docgen:\n      packages: [pkg]\n")
+    env = {**os.environ, "PYTHONPATH": str(REPO), "DOCGEN_HOME": str(project / ".home"),
+           "NO_MKDOCS_2_WARNING": "1"}
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build"], cwd=project, env=env,
+                          capture_output=True, text=True, check=False, timeout=300)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("ERROR")]
+    assert len(errors) == 1 and "[tool.docgen] must be a table" in errors[0], done.stderr
