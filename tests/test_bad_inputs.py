@@ -448,6 +448,12 @@ def corrupt_baseline(root: Path) -> list[str | Path]:
     return ["check", "pkg", "--baseline", "baseline.json"]
 
 
+def finetune_corpus_not_utf8(root: Path) -> list[str | Path]:
+    for split in ("train", "validation", "test"):
+        write(root, f"corpus/{split}.jsonl", b'{"id": "caf\xe9"}\n')
+    return ["finetune", "corpus", "-o", "adapter"]
+
+
 def finetune_missing_corpus(root: Path) -> list[str | Path]:
     return ["finetune", "no-corpus", "-o", "adapter"]
 
@@ -536,6 +542,9 @@ CASES = {
                                                       r"give a folder for the adapter.*",)),
     "eval-o-file": Case(eval_onto_a_file, 2, (r"docgen: error: -o out: it is a file; give a "
                                               r"folder for the report",)),
+    "finetune-corpus-not-utf8": Case(finetune_corpus_not_utf8, 2,
+                                     (r"docgen: error: corpus/train.jsonl:1: not UTF-8 text; "
+                                      r"rebuild the corpus with `docgen corpus`",)),
     "corpus-into-a-foreign-folder": Case(corpus_into_a_foreign_folder, 2,
                                          (r"docgen: error: -o out: the folder holds other files "
                                           r"\(notes.txt\) and no docgen corpus; .*--force.*",)),
