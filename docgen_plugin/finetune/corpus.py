@@ -215,7 +215,7 @@ def build_corpus(sources: Sequence[str], out: Path, settings: Settings) -> Corpu
     facts = load_facts(code or list(settings.packages), settings) if (code or settings.packages) else Facts()
     found = Found(items=[], removed=Counter(), problems=[])
     found.problems += [f"{d.file}:{d.line}: {d.code} {d.message}" for d in facts.diagnostics
-                       if d.code in ("DG001", "DG002")]
+                       if d.code in ("DG001", "DG002", "DG007")]
     if code:
         docstring_items(facts, found)
     if pages:
