@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from docgen_plugin.facts.examples import PYTHON_INFOS, doctest_source, is_doctest
 from docgen_plugin.facts.model import ConfigField, Facts, ObjectFacts, Param, Signature
 
 ProblemKind = Literal[
     "syntax", "unknown-keyword", "missing-argument", "too-many-arguments", "duplicate-argument"
 ]
-PYTHON_INFOS = frozenset({"python", "py", "python3", "py3", "pycon", "ipython", "pyi"})
 # Classmethods that build an instance: `x = Model.from_pretrained(...)` makes `x` a Model.
 CONSTRUCTORS = frozenset({"from_pretrained", "from_config", "from_dict", "from_json_file"})
 
@@ -57,29 +57,6 @@ def code_blocks(markdown: str) -> list[CodeBlock]:
         if token.type == "fence" and token.map is not None:
             blocks.append(CodeBlock(token.info.strip(), token.content, token.map[0] + 2))
     return blocks
-
-
-def is_doctest(code: str) -> bool:
-    return any(line.lstrip().startswith(">>>") for line in code.splitlines())
-
-
-def doctest_source(code: str) -> tuple[str, list[int]]:
-    """The code of a doctest block and, per code line, its line in the block (1-based)."""
-    lines: list[str] = []
-    origin: list[int] = []
-    indent = 0
-    for number, raw in enumerate(code.splitlines(), start=1):
-        stripped = raw.lstrip()
-        if stripped.startswith(">>>"):
-            indent = len(raw) - len(stripped)
-            lines.append(stripped[4:] if stripped.startswith(">>> ") else stripped[3:])
-            origin.append(number)
-        elif stripped.startswith("...") and lines and raw[indent:].startswith("..."):
-            rest = raw[indent:]
-            lines.append(rest[4:] if rest.startswith("... ") else rest[3:])
-            origin.append(number)
-        # anything else is expected output
-    return "\n".join(lines), origin
 
 
 def check_block(block: CodeBlock, facts: Facts) -> list[CodeProblem]:

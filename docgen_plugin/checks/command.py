@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from pathlib import Path
 
@@ -31,6 +32,9 @@ def run_check(options: argparse.Namespace) -> int:
         raise DocgenError("a baseline is written from a full run: drop --changed-since, or give an "
                           "existing --baseline FILE without --update-baseline")
     facts = load_facts(options.paths, settings, use_cache=not options.no_cache)
+    # The facts live until the process ends and hold no cycles: the collector need not walk
+    # their ~10^6 objects again at every collection the checks set off (a fifth of a warm run).
+    gc.freeze()
     page_files = discover_pages(options.paths or settings.packages or ["."], settings)
     only = None
     if changed_since is not None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from docgen_plugin.checks import diagnostics as _diagnostics  # noqa: F401  (registers DG0xx)
 from docgen_plugin.checks import staleness as _staleness  # noqa: F401  (registers DG3xx)
+from docgen_plugin.checks.config_usage import config_usage_findings
 from docgen_plugin.checks.diagnostics import diagnostic_findings
 from docgen_plugin.checks.docstring_rules import check_object
 from docgen_plugin.checks.finding import Finding
@@ -62,5 +63,13 @@ def run_checks(
             codes = suppressed.get(obj.path, ())
             if "*" in codes or finding.code in codes:
                 continue
+            findings.append(finding)
+    if settings.select and not any(matches(code, settings.select) for code in ("DG108", "DG109")):
+        usage: list[Finding] = []  # not asked for: the pass over every config read is skipped
+    else:
+        usage = config_usage_findings(facts, None if only is None else set(only.objects))
+    for finding in usage:
+        codes = suppressed.get(finding.obj, ())
+        if "*" not in codes and finding.code not in codes:
             findings.append(finding)
     return sorted((f for f in findings if _wanted(f, settings)), key=Finding.sort_key)

@@ -147,12 +147,34 @@ def diff_object(old: ObjectFacts, new: ObjectFacts, prefix: str = "") -> list[st
     if old.bases != new.bases:
         changes.append(f"{prefix}bases {', '.join(old.bases) or 'none'} -> "
                        f"{', '.join(new.bases) or 'none'}")
+    changes += _behaviour_changes(old, new, prefix)
     old_doc = old.docstring.text.strip() if old.docstring else ""
     new_doc = new.docstring.text.strip() if new.docstring else ""
     if old_doc != new_doc:
         changes.append(f"{prefix}docstring " + (
             "added" if not old_doc else "removed" if not new_doc else "changed"
         ))
+    return changes
+
+
+def _behaviour_changes(old: ObjectFacts, new: ObjectFacts, prefix: str) -> list[str]:
+    """What changed in what the code raises, returns and builds."""
+    changes: list[str] = []
+    old_raises = {r.exception.rsplit(".", 1)[-1] for r in old.raises}
+    new_raises = {r.exception.rsplit(".", 1)[-1] for r in new.raises}
+    changes += [f"{prefix}now raises `{e}`" for e in sorted(new_raises - old_raises)]
+    changes += [f"{prefix}no longer raises `{e}`" for e in sorted(old_raises - new_raises)]
+    if ([(r.kind, r.elements) for r in old.returns]
+            != [(r.kind, r.elements) for r in new.returns]):
+        changes.append(f"{prefix}what it returns changed")
+    old_parts = {m.name: m.type for m in old.submodules}
+    new_parts = {m.name: m.type for m in new.submodules}
+    for name, kind in new_parts.items():
+        if name not in old_parts:
+            changes.append(f"{prefix}submodule `{name}` added")
+        elif old_parts[name] != kind:
+            changes.append(f"{prefix}submodule `{name}` {old_parts[name]} -> {kind}")
+    changes += [f"{prefix}submodule `{n}` removed" for n in old_parts if n not in new_parts]
     return changes
 
 

@@ -9,14 +9,19 @@ from __future__ import annotations
 import ast
 import codecs
 import re
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import griffe
 
+from docgen_plugin.facts.behaviour import OWN_CONFIG, BodyReader, attribute_map, own_field_reads
 from docgen_plugin.facts.discover import unreadable_diagnostic
 from docgen_plugin.facts.docstrings import parse_docstring
 from docgen_plugin.facts.model import (
     ConfigField,
+    ConfigRead,
     Diagnostic,
     Docstring,
     ModuleFacts,
@@ -39,6 +44,8 @@ _ATTRS_DECORATORS = {"attr.s", "attr.attrs", "attr.define", "attr.frozen", "attr
                      "attrs.define", "attrs.frozen", "attrs.mutable"}
 _SUPPRESS = re.compile(r"#\s*docgen:\s*ignore(?:\[([\w\s,]+)\])?")
 _FIELD_CALLS = {"field", "Field", "ib", "attrib"}
+_CONFIG_SUFFIXES = ("Config", "Configuration", "Settings", "HParams", "Hparams", "Params", "Cfg",
+                    "Args", "Arguments", "Options")
 
 
 def read_source(path: Path, display: str) -> tuple[str | None, list[Diagnostic]]:
@@ -107,10 +114,22 @@ def extract_module(path: Path, module: str, display: str, style: str = "auto") -
             Diagnostic("DG001", f"griffe could not read this module: {error}", display, 1),
         ))
     tree = keep.tree if keep.tree is not None else ast.parse(code, filename=display)
-    reader = _Reader(display, style, code, _ast_index(tree))
+    reader = _Reader(display, style, code, _ast_index(tree), _imported_names(griffe_module))
     for member in griffe_module.members.values():
         reader.visit(member)
-    return ModuleFacts(module, display, tuple(reader.objects), tuple(reader.diagnostics))
+    return ModuleFacts(module, display, tuple(reader.objects), tuple(reader.diagnostics),
+                       reader.module_config_reads(tree))
+
+
+def _imported_names(module: griffe.Module) -> dict[str, str]:
+    """Module-level name -> full path: imports as they resolve, and the module's own objects."""
+    names = {}
+    for name, member in module.members.items():
+        try:
+            names[name] = member.target_path if member.is_alias else member.path  # type: ignore[union-attr]
+        except Exception:  # an alias griffe cannot follow: the name stays as written
+            continue
+    return names
 
 
 class _KeepTree(griffe.Extension):
@@ -155,7 +174,8 @@ def _ast_index(tree: ast.Module) -> dict[str, ast.AST]:
 class _Reader:
     """Turns griffe objects of one module into ObjectFacts."""
 
-    def __init__(self, file: str, style: str, code: str, nodes: dict[str, ast.AST]) -> None:
+    def __init__(self, file: str, style: str, code: str, nodes: dict[str, ast.AST],
+                 names: dict[str, str] | None = None) -> None:
         self.file = file
         self.style = style
         self.code = code
@@ -164,6 +184,37 @@ class _Reader:
         self.nodes = nodes
         self.objects: list[ObjectFacts] = []
         self.diagnostics: list[Diagnostic] = []
+        self.names = names or {}
+        # private module-level functions: validation a class or function delegates to them
+        self.private_functions = {
+            name: node for name, node in nodes.items()
+            if "." not in name and name.startswith("_") and not name.startswith("__")
+            and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        }
+        self.body = BodyReader(self.source_text, self.resolve, self.private_functions)
+
+    def source_text(self, node: ast.AST) -> str:
+        """A node's source on one line (as written; `ast.unparse` where positions are off)."""
+        text = self.segment(node) if hasattr(node, "end_lineno") else None  # type: ignore[arg-type]
+        return " ".join((text or ast.unparse(node)).split())
+
+    def text_of(self, node: ast.AST) -> str:
+        """The source lines of a node, as one string (a cheap test before walking it)."""
+        first, last = getattr(node, "lineno", 1), getattr(node, "end_lineno", None) or 0
+        return "\n".join(self.lines[first - 1:last])
+
+    def resolve(self, dotted: str) -> str:
+        """`nn.Linear` -> `torch.nn.Linear`, through the module's imports and definitions."""
+        head, dot, rest = dotted.partition(".")
+        target = self.names.get(head)
+        return f"{target}{dot}{rest}" if target else dotted
+
+    def module_config_reads(self, tree: ast.Module) -> tuple[ConfigRead, ...]:
+        """Config reads of module-level functions (helpers that take a config)."""
+        return tuple(
+            read for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            for read in self.body.config_reads(node)
+        )
 
     def visit(self, obj: griffe.Object | griffe.Alias) -> None:
         if obj.is_alias:
@@ -308,7 +359,66 @@ class _Reader:
             forwards_kwargs_to_base=self.forwards_kwargs(cls),
             exported=_exported(cls),
             attributes=self.attribute_names(cls),
+            **self.class_behaviour(cls),
         )
+
+    def class_behaviour(self, cls: griffe.Class) -> dict[str, Any]:
+        """Raises, returns, submodules and config reads of a class, from its body."""
+        node = self.node(cls)
+        if not isinstance(node, ast.ClassDef):
+            return {}
+        methods = {
+            stmt.name: stmt for stmt in node.body
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
+        }
+        helpers = {**self.private_functions,
+                   **{n: m for n, m in methods.items() if n.startswith("_") and not n.startswith("__")}}
+        config_class = self.config_class(node, methods.get("__init__"))
+        raises = [r for name in SIGNATURE_METHODS if name in methods
+                  for r in self.body.raises(methods[name], name, helpers)]
+        # other public methods: what they raise runs when a base's `__init__` calls them
+        raises += [r for name, method in methods.items()
+                   if name not in SIGNATURE_METHODS and not name.startswith("_")
+                   and any(word in self.text_of(method) for word in ("raise", "assert", "warn"))
+                   for r in self.body.raises(method, name)]
+        returns = [r for name in ("forward", "__call__") if name in methods
+                   for r in self.body.returns(methods[name], name)]
+        init = methods.get("__init__")
+        reads = [r if r.config != config_class or config_class is None  # shorter in the cache
+                 else replace(r, config=OWN_CONFIG)
+                 for r in self.body.config_reads(node, in_class=True)]
+        if _may_be_config(node, self.resolve):  # a config's own reads: see `own_field_reads`
+            reads += own_field_reads(node)
+        return {
+            "raises": tuple(raises),
+            "returns": tuple(returns),
+            "submodules": tuple(self.body.submodules(init, helpers)) if init else (),
+            "config_reads": tuple(reads),
+            "aliases": tuple(attribute_map(node)),
+            "config_class": config_class,
+            "self_calls": tuple(c for n in SIGNATURE_METHODS if n in methods
+                                for c in self.body.self_calls(methods[n], n)),
+            "super_calls": tuple(n for n in SIGNATURE_METHODS if n in methods
+                                 and "super(" in self.text_of(methods[n])
+                                 and _calls_super(methods[n], n)),
+        }
+
+    def config_class(self, node: ast.ClassDef, init: ast.AST | None) -> str | None:
+        """`config_class = XConfig` in the class body, else the annotation of `config`."""
+        for stmt in node.body:
+            value = stmt.value if isinstance(stmt, (ast.Assign, ast.AnnAssign)) else None
+            targets = (stmt.targets if isinstance(stmt, ast.Assign)
+                       else [stmt.target] if isinstance(stmt, ast.AnnAssign) else [])
+            named = any(isinstance(t, ast.Name) and t.id == "config_class" for t in targets)
+            if named and isinstance(value, (ast.Name, ast.Attribute)):
+                return self.resolve(self.source_text(value))
+        if isinstance(init, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for arg in (*init.args.args, *init.args.kwonlyargs):
+                if arg.arg in ("config", "cfg") and arg.annotation is not None:
+                    annotation = self.source_text(arg.annotation).strip("'\"")
+                    if all(part.isidentifier() for part in annotation.split(".")):
+                        return self.resolve(annotation)
+        return None
 
     def attribute_names(self, cls: griffe.Class) -> tuple[str, ...]:
         """Every name an instance can have: members, and `self.x = ...` in any method."""
@@ -332,7 +442,27 @@ class _Reader:
             signatures=(self.signature(function),),
             decorators=tuple(d.callable_path for d in function.decorators),
             suppressed=self.suppressed(function.lineno or line, (doc.line - 1) if doc else line),
+            **self.function_behaviour(function),
         )
+
+    def function_behaviour(self, function: griffe.Function) -> dict[str, Any]:
+        node = self.node(function)
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or (
+                isinstance(function.parent, griffe.Class) and function.name in SIGNATURE_METHODS):
+            return {}  # `__init__`/`forward`: their class holds what they raise and return
+        helpers: dict[str, ast.AST] = dict(self.private_functions)
+        if isinstance(function.parent, griffe.Class):  # a method: its class's private methods
+            owner = self.node(function.parent)
+            helpers.update({
+                stmt.name: stmt for stmt in getattr(owner, "body", [])
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
+                and stmt.name.startswith("_") and not stmt.name.startswith("__")
+            })
+        helpers.pop(function.name, None)
+        return {
+            "raises": tuple(self.body.raises(node, "", helpers)),
+            "returns": tuple(self.body.returns(node)),
+        }
 
     def class_fields(self, cls: griffe.Class) -> tuple[ConfigField, ...]:
         """Annotated class attributes, with `field(...)`/`Field(...)` defaults and help text."""
@@ -377,6 +507,24 @@ class _Reader:
             ):
                 return True
         return False
+
+
+def _may_be_config(node: ast.ClassDef, resolve: Callable[[str], str]) -> bool:
+    """Whether a class may be a config (the linker decides; this only bounds the work)."""
+    names = [node.name, *(resolve(ast.unparse(b)).rsplit(".", 1)[-1] for b in node.bases)]
+    decorated = any("dataclass" in ast.unparse(d) or "attr" in ast.unparse(d)
+                    for d in node.decorator_list)
+    return decorated or any(n.endswith(_CONFIG_SUFFIXES) or n == "BaseModel" for n in names)
+
+
+def _calls_super(method: ast.AST, name: str) -> bool:
+    """Whether a method calls its base's own: `super().forward(...)`."""
+    return any(
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        and node.func.attr == name and isinstance(node.func.value, ast.Call)
+        and isinstance(node.func.value.func, ast.Name) and node.func.value.func.id == "super"
+        for node in ast.walk(method)
+    )
 
 
 # What a docstring line can name: `name ...` / `*name` at its start, or any word after a space

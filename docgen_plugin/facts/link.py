@@ -81,6 +81,10 @@ class _Linker:
         linked = obj
         if is_model != obj.is_model or kind != obj.config_kind:
             linked = _replace(linked, is_model=is_model, config_kind=kind)
+        if linked.config_class is None:  # `config_class = XConfig` set once, on a base
+            inherited = next((b.config_class for b in bases if b.config_class), None)
+            if inherited is not None:
+                linked = _replace(linked, config_class=inherited)
         fields = self.fields(linked, bases)
         if fields is not linked.fields:
             linked = _replace(linked, fields=fields)
@@ -112,7 +116,8 @@ class _Linker:
         return None
 
     def fields(self, obj: ObjectFacts, bases: list[ObjectFacts]) -> tuple[ConfigField, ...]:
-        if obj.config_kind == "pretrained":
+        if obj.config_kind == "pretrained" and (obj.signature("__init__") is not None
+                                                or not obj.fields):
             init = obj.signature("__init__")
             if init is None:
                 return ()
@@ -197,4 +202,5 @@ def link(modules: list[ModuleFacts]) -> Facts:
     return Facts(
         objects=tuple(linker.link(o) for o in objects),
         diagnostics=tuple(d for m in modules for d in m.diagnostics),
+        config_reads=tuple(r for m in modules for r in m.config_reads),
     )

@@ -66,6 +66,7 @@ def load_facts(
             objects=linked.objects,
             config_files=tuple(config_files),
             diagnostics=(*unreadable, *linked.diagnostics, *config_diagnostics),
+            config_reads=linked.config_reads,
         )
 
 

@@ -76,6 +76,16 @@ class Signature:
         )
 
     @property
+    def shown_params(self) -> tuple[Param, ...]:
+        """What a reader of the docs calls it with: its own parameters, or, for a signature
+        the class inherits whole (no `__init__`/`forward` of its own), the inherited ones."""
+        own = self.own_params
+        if own:
+            return own
+        return tuple(p for i, p in enumerate(self.params)
+                     if not (i == 0 and p.name in ("self", "cls")))
+
+    @property
     def accepts_any_keyword(self) -> bool:
         return any(p.kind == "var-keyword" and p.forwarded_from is None for p in self.params)
 
@@ -138,6 +148,81 @@ class ConfigField:
     inherited_from: str | None = None
 
 
+# --- behaviour: what the code does, read statically from its body ----------------------------
+RaiseKind = Literal["raise", "warn", "assert"]
+ReturnKind = Literal["none", "tuple", "dict", "call", "name", "expr"]
+
+
+@dataclass(frozen=True)
+class Raise:
+    """An exception the code raises (or a warning it emits, an `assert` it makes).
+
+    `guards` are the conditions under which the statement runs, outermost first, as source:
+    an `if` test (negated in its `else`, or after an early `return`), `for x in xs` for a loop,
+    `except E` for a handler. `via` names the private helper it was found in.
+    """
+
+    exception: str  # as the code names it, resolved to a full path where it is imported
+    message: str | None = None  # a string literal's text, or an f-string's source
+    guards: tuple[str, ...] = ()
+    kind: RaiseKind = "raise"
+    method: str = ""  # of a class: the method (`__init__`, `forward`) it is raised from
+    via: str | None = None
+    line: int = 0
+    # parameters the guards name that the body assigns before the raise: the condition is
+    # about the value they have then, not only the one passed in
+    rebound: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Return:
+    """What one `return` statement gives back.
+
+    `elements`: a tuple's items (source), a dict's keys, or the keywords of the call that
+    builds the value (`BaseModelOutput(last_hidden_state=...)`).
+    """
+
+    kind: ReturnKind
+    text: str = ""  # the returned expression's source, shortened
+    type: str | None = None  # kind "call": what is called, resolved (`self.head` stays as is)
+    elements: tuple[str, ...] = ()
+    guards: tuple[str, ...] = ()
+    method: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Submodule:
+    """An attribute `__init__` builds by calling a class: `self.encoder = Encoder(...)`."""
+
+    name: str
+    type: str  # the class called, resolved to a full path where it is imported
+    args: str = ""  # the call's arguments, as source (shortened)
+    container: str | None = None  # `torch.nn.ModuleList` / `Sequential` / `ModuleDict` around it
+    count: str | None = None  # how many, for `ModuleList(X() for _ in range(n))`: `n`
+    guards: tuple[str, ...] = ()
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class ConfigRead:
+    """A config attribute the code reads: `config.x`, `self.config.x`, `getattr(config, "x")`.
+
+    `name` is "*" for a read of every field (`**asdict(config)`, `getattr(config, name)`),
+    "output_*" for one of every field with a prefix (`getattr(config, f"output_{k}")`).
+    `optional`: the code copes with its absence (`getattr` with a default, `hasattr`).
+    """
+
+    name: str
+    # The config class, where an annotation says; OWN_CONFIG (the default, the most common
+    # case) for the reading class's own (`self.config`, an unannotated `config`: see
+    # `ObjectFacts.config_class`); "<self>" for a config class reading its own field (`self.x`
+    # in a property, `super().__init__(x=x)`); None where unknown (a module-level function).
+    config: str | None = "<own>"
+    optional: bool = False
+    line: int = 0
+
+
 @dataclass(frozen=True)
 class ObjectFacts:
     """A class, function or method, as the code states it."""
@@ -158,6 +243,17 @@ class ObjectFacts:
     forwards_kwargs_to_base: bool = False  # `super().__init__(**kwargs)` in __init__
     exported: bool | None = None  # in the module's `__all__`; None when there is no `__all__`
     attributes: tuple[str, ...] = ()  # a class's member names and `self.x` it assigns anywhere
+    # Behaviour, from the body (a class: its __init__/forward/__call__, their private helpers).
+    raises: tuple[Raise, ...] = ()
+    returns: tuple[Return, ...] = ()  # a class: of forward/__call__
+    submodules: tuple[Submodule, ...] = ()
+    config_reads: tuple[ConfigRead, ...] = ()  # a class: in all its methods
+    config_class: str | None = None  # a model's config class (`config_class = X`, annotation)
+    super_calls: tuple[str, ...] = ()  # methods that call the base's own (`super().forward(...)`)
+    # `self.method(...)` calls of `__init__`/`forward`/`__call__`, as "caller>callee": what
+    # runs depends on the class (a subclass may override the callee)
+    self_calls: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # a config's `attribute_map`, as "alias=field"
 
     @property
     def name(self) -> str:
@@ -230,6 +326,7 @@ class ModuleFacts:
     file: str
     objects: tuple[ObjectFacts, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
+    config_reads: tuple[ConfigRead, ...] = ()  # in module-level functions
 
 
 @dataclass(frozen=True)
@@ -239,6 +336,7 @@ class Facts:
     objects: tuple[ObjectFacts, ...] = ()
     config_files: tuple[ConfigFileFacts, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
+    config_reads: tuple[ConfigRead, ...] = ()  # outside classes (module-level functions)
     # Built from `objects` by every __init__ (also `dataclasses.replace`'s: not shared).
     _index: dict[str, ObjectFacts] = field(
         default_factory=dict, init=False, compare=False, repr=False

@@ -30,15 +30,12 @@ from docgen_plugin.generate.prompts import (
     context_objects,
     messages_hash,
 )
+from docgen_plugin.generate.sentences import restates_summary, verify_prose
 from docgen_plugin.generate.verify import verify_draft
 from docgen_plugin.sections.catalogue import Catalogue, SectionSpec, build_catalogue
-from docgen_plugin.sections.render import (
-    compose,
-    escape_html,
-    fallback_text,
-    render_table,
-    todo,
-)
+from docgen_plugin.sections.deterministic import render_table
+from docgen_plugin.sections.render import compose, escape_html, fallback_text, todo
+from docgen_plugin.sections.usage import usage_sites
 from docgen_plugin.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -144,7 +141,8 @@ def prose_part(text: str) -> str:
     """A section's text without its deterministic tables (they are re-rendered, not edited)."""
     kept = [
         line for line in text.splitlines()
-        if not line.lstrip().startswith("|") and not line.startswith("**Returns:**")
+        if not line.lstrip().startswith("|") and not line.startswith(("**Returns:**",
+                                                                      "**Return annotation:**"))
         and not line.startswith("Fields of `")
     ]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
@@ -156,7 +154,27 @@ def _still_true(entry: CacheEntry, obj: ObjectFacts, spec: SectionSpec, facts: F
     if entry.status not in ("accepted", "retried"):
         return True
     prose = prose_part(entry.text) if spec.table else entry.text
-    return verify_draft(prose, obj, facts, section=spec).ok
+    if spec.code:
+        return verify_draft(prose, obj, facts, section=spec).ok
+    check = verify_prose(prose, obj, facts, section=spec)
+    return check.ok and not check.dropped  # every sentence it kept still holds
+
+
+def check_draft(text: str, obj: ObjectFacts, facts: Facts, spec: SectionSpec
+                ) -> tuple[str | None, tuple[str, ...]]:
+    """(text to keep or None, reasons): the supported sentences of a prose draft (a code
+    draft passes or fails whole). A draft that only restates the docstring's first line
+    is not kept: the deterministic text says that honestly."""
+    if spec.code:
+        outcome = verify_draft(text, obj, facts, section=spec)
+        return (outcome.text if outcome.ok else None), tuple(map(str, outcome.reasons))
+    check = verify_prose(text, obj, facts, section=spec)
+    dropped = tuple(f"dropped {d.sentence[:100]!r}: {'; '.join(d.reasons)}" for d in check.dropped)
+    if not check.ok:
+        return None, check.reasons or ("the draft is empty",)
+    if restates_summary(check.text, obj):
+        return None, (*dropped, "what is left only restates the docstring's first line")
+    return check.text, dropped
 
 
 def _update_fallback(request: DraftRequest, spec: SectionSpec, obj: ObjectFacts) -> str:
@@ -215,12 +233,13 @@ def draft_sections(
     drafts: list[Draft | None] = [None] * len(requests)
     jobs: list[_Job] = []
     hashes: tuple[str, str | None] | None = None
-    for index, request in enumerate(requests):
-        obj = find_object(facts, request.object)
-        spec = catalogue.spec(request.section)
+    resolved = [(find_object(facts, r.object), catalogue.spec(r.section)) for r in requests]
+    # calls of the objects in the project's tests, examples and pages (only when needed)
+    sites = usage_sites(facts, settings.root_path, [o for o, s in resolved if s.table == "usage"])
+    for index, (request, (obj, spec)) in enumerate(zip(requests, resolved)):
         fingerprint = context_fingerprint(obj, facts)
         cache.put_facts(fingerprint, context_objects(obj, facts))  # for DG301 and --update
-        table = render_table(spec, obj, facts)
+        table = render_table(spec, obj, facts, sites)
         if spec.deterministic:
             drafts[index] = Draft(request.object, spec.kind, table or "", "deterministic",
                                   facts=fingerprint, path=obj.path)
@@ -312,12 +331,12 @@ def _generate(
 
     def first(index: int, raw: str) -> None:
         job = jobs[index]
-        outcome = verify_draft(tidy(raw, job.spec), job.obj, facts, section=job.spec)
-        job.attempts.append(Attempt(raw, tuple(map(str, outcome.reasons))))
-        if outcome.ok:
-            finish(job, outcome.text, "accepted", ())
+        kept, reasons = check_draft(tidy(raw, job.spec), job.obj, facts, job.spec)
+        job.attempts.append(Attempt(raw, reasons))
+        if kept is not None:
+            finish(job, kept, "accepted", reasons)  # reasons: the sentences it dropped
         else:
-            failed.append((job, tuple(map(str, outcome.reasons))))
+            failed.append((job, reasons))
 
     _run_batch(generator, [j.messages for j in jobs], [j.max_new_tokens for j in jobs], first)
     if not failed:
@@ -337,13 +356,13 @@ def _generate(
 
     def second(index: int, raw: str) -> None:
         job = retry[index]
-        outcome = verify_draft(tidy(raw, job.spec), job.obj, facts, section=job.spec)
-        job.attempts.append(Attempt(raw, tuple(map(str, outcome.reasons))))
+        kept, second_reasons = check_draft(tidy(raw, job.spec), job.obj, facts, job.spec)
+        job.attempts.append(Attempt(raw, second_reasons))
         reasons = tuple(f"first draft: {r}" for r in first_reasons[job.index])
-        if outcome.ok:
-            finish(job, outcome.text, "retried", reasons)
+        if kept is not None:
+            finish(job, kept, "retried", (*reasons, *(f"retry: {r}" for r in second_reasons)))
             return
-        reasons += tuple(f"retry: {r}" for r in outcome.reasons)
+        reasons += tuple(f"retry: {r}" for r in second_reasons)
         logger.info("docgen: %s/%s: no draft passed verification (%s); using the fallback",
                     job.obj.path, job.spec.kind, "; ".join(reasons))
         if job.request.previous is not None:

@@ -57,7 +57,7 @@ def _param_text(param: Param) -> str:
 
 def signature_text(name: str, signature: Signature) -> str:
     """`name(a: int, b: float = 0.1) -> T`, without self and forwarded parameters."""
-    params = ", ".join(_param_text(p) for p in signature.own_params)
+    params = ", ".join(_param_text(p) for p in signature.shown_params)
     returns = f" -> {signature.returns}" if signature.returns else ""
     return f"{name}({params}){returns}"
 
@@ -82,6 +82,13 @@ def context_objects(obj: ObjectFacts, facts: Facts | None) -> tuple[ObjectFacts,
     return tuple(found)
 
 
+# Behaviour facts a section may state; left out of the hash while empty, so that objects
+# without them keep the fingerprints pages were marked with before docgen read behaviour.
+_BEHAVIOUR = ("raises", "returns", "submodules", "config_class")
+# Facts no section states (config reads feed checks): never part of the hash.
+_UNSTATED = ("line", "end_line", "file", "config_reads", "super_calls")
+
+
 def _without_positions(value: object) -> object:
     # Line numbers and file names move when unrelated code moves; they are not what a
     # section says, so they stay out of the hash (no false DG301, no needless redraft).
@@ -89,7 +96,7 @@ def _without_positions(value: object) -> object:
         return {
             k: _without_positions(v)
             for k, v in value.items()
-            if k not in ("line", "end_line", "file")
+            if k not in _UNSTATED and not (k in _BEHAVIOUR and not v)
         }
     if isinstance(value, (list, tuple)):
         return [_without_positions(v) for v in value]
@@ -119,14 +126,14 @@ def missing_facts(obj: ObjectFacts, facts: Facts | None = None) -> list[str]:
         missing.append("docstring")
     signature = obj.call_signature
     if signature is not None:
-        for param in signature.own_params:
+        for param in signature.shown_params:
             if param.annotation is None and not param.is_variadic:
                 missing.append(f"type of `{param.name}`")
             if doc is not None and doc.documents_params and doc.param(param.name) is None:
                 missing.append(f"description of `{param.name}`")
     forward = obj.signature("forward")
     if forward is not None:
-        missing += [f"type of `{p.name}` of forward" for p in forward.own_params
+        missing += [f"type of `{p.name}` of forward" for p in forward.shown_params
                     if p.annotation is None and not p.is_variadic]
     returning = forward if forward is not None else (signature if obj.kind != "class" else None)
     if returning is not None and returning.returns is None and obj.kind != "module":

@@ -24,7 +24,8 @@ from docgen_plugin.sections.catalogue import SectionSpec
 from docgen_plugin.sections.render import annotation_names, escape_html
 
 ReasonCode = Literal[
-    "empty", "unknown-identifier", "wrong-default", "code", "html", "link", "structure", "echo"
+    "empty", "unknown-identifier", "wrong-default", "code", "html", "link", "structure", "echo",
+    "unsupported",
 ]
 
 # Words a draft may use in code without the facts stating them: the libraries and names any
@@ -521,12 +522,14 @@ def verify_draft(
     *,
     section: SectionSpec | None = None,
     allowed: Collection[str] = (),
+    known: KnownNames | None = None,
 ) -> Verification:
     """Check a draft about `obj` (for `section`, when given); the returned text has any raw
-    HTML escaped."""
+    HTML escaped. `known`: the names of `known_names(obj, facts, allowed)`, when the caller
+    checks many pieces of one draft."""
     if not text.strip():
         return Verification("", (Reason("empty", "the draft is empty"),))
-    known = known_names(obj, facts, allowed)
+    known = known if known is not None else known_names(obj, facts, allowed)
     prose, blocks, unclosed = _split(text)
     reasons: list[Reason] = []
     reasons += _echo_reasons(text, section)

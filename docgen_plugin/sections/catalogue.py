@@ -18,7 +18,7 @@ from docgen_plugin.facts.model import ObjectFacts
 from docgen_plugin.settings import Settings
 
 Category = Literal["model", "config", "class", "function", "module"]
-Renderer = Literal["parameters", "configuration", "inputs"]
+Renderer = Literal["parameters", "configuration", "inputs", "errors", "built-from", "usage"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,28 +51,11 @@ SECTIONS: tuple[SectionSpec, ...] = (
         instructions="Two to four sentences: what it is and what it is for. No lists, no code.",
         max_new_tokens=120,
     ),
-    SectionSpec(
-        kind="inputs",
-        title="Inputs and outputs",
-        instructions=(
-            "Explain what forward() takes and returns: shapes and meaning of each input and of "
-            "the output, only as far as the facts state them. One short paragraph."
-        ),
-        table="inputs",
-        max_new_tokens=140,
-    ),
+    SectionSpec(kind="inputs", title="Inputs and outputs", table="inputs"),
+    SectionSpec(kind="built-from", title="Built from", table="built-from"),
     SectionSpec(kind="parameters", title="Parameters", table="parameters"),
     SectionSpec(kind="configuration", title="Configuration", table="configuration"),
-    SectionSpec(
-        kind="usage",
-        title="Usage",
-        instructions=(
-            "One short sentence, then one ```python code block that imports the object from its "
-            "module and calls it with parameters from the signature only."
-        ),
-        max_new_tokens=160,
-        code=True,
-    ),
+    SectionSpec(kind="usage", title="Usage", table="usage", code=True),
     SectionSpec(
         kind="intended-use",
         title="Intended use",
@@ -85,18 +68,13 @@ SECTIONS: tuple[SectionSpec, ...] = (
         instructions="A short bullet list of limitations the facts support; TODO where unknown.",
         max_new_tokens=100,
     ),
-    SectionSpec(
-        kind="errors",
-        title="Error handling",
-        instructions="Which exceptions it raises and when, as the facts state; TODO otherwise.",
-        max_new_tokens=100,
-    ),
+    SectionSpec(kind="errors", title="Error handling", table="errors"),
 )
 
 # Which sections each category gets, in page order.
 CATEGORY_SECTIONS: dict[Category, tuple[str, ...]] = {
     "model": (
-        "overview", "inputs", "parameters", "configuration", "usage",
+        "overview", "inputs", "built-from", "parameters", "configuration", "usage",
         "intended-use", "limitations", "errors",
     ),
     "config": ("overview", "configuration", "usage"),
@@ -117,6 +95,11 @@ SYNONYMS: dict[str, str] = {
         ("inputs", "outputs", "inputs and outputs", "inputs outputs", "input output",
          "forward", "returns", "return value", "shapes"),
         "inputs",
+    ),
+    **dict.fromkeys(
+        ("built from", "architecture", "model architecture", "submodules", "components",
+         "composition", "building blocks"),
+        "built-from",
     ),
     **dict.fromkeys(("parameters", "arguments", "args", "constructor", "init"), "parameters"),
     **dict.fromkeys(

@@ -16,6 +16,11 @@ TODO = "TODO(docgen)"
 _IDENT = re.compile(r"[A-Za-z_][\w.]*")
 
 
+def short_name(path: str) -> str:
+    """`torch.nn.Linear` -> `Linear`."""
+    return path.rsplit(".", 1)[-1]
+
+
 def todo(text: str) -> str:
     """A visible TODO a reviewer cannot miss (and a check can find)."""
     return f"**{TODO}:** {text}"
@@ -145,7 +150,7 @@ def cell_code(text: str | None) -> str:
     return f"{ticks}{pad}{one_line}{pad}{ticks}"
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+def markdown_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
@@ -166,7 +171,7 @@ def related_config(obj: ObjectFacts, facts: Facts | None) -> ObjectFacts | None:
     signature = obj.call_signature
     if facts is None or signature is None:
         return None
-    for param in signature.own_params:
+    for param in signature.shown_params:
         for name in annotation_names(param.annotation):
             found = facts.get(name) or facts.find(name)
             if found is not None and found.is_config:
@@ -184,12 +189,12 @@ def _param_label(param: Param) -> str:
     return cell_code(prefix + param.name)
 
 
-def _param_rows(
+def param_rows(
     signature: Signature, described: ObjectFacts | None, owner: str
 ) -> list[tuple[str, ...]]:
     docstring = described.docstring if described is not None else None
     rows = []
-    for param in signature.own_params:
+    for param in signature.shown_params:
         doc = docstring.param(param.name) if docstring is not None else None
         if doc is not None and doc.description.strip():
             description = cell_text(doc.description)
@@ -210,30 +215,10 @@ def _param_rows(
 def render_parameters(obj: ObjectFacts) -> str:
     """The parameters of the constructor (class) or of the function, as a Markdown table."""
     signature = obj.call_signature
-    if signature is None or not signature.own_params:
+    if signature is None or not signature.shown_params:
         return f"`{obj.name}` takes no parameters."
-    rows = _param_rows(signature, obj, obj.name)
-    return _table(("Name", "Type", "Default", "Description"), rows)
-
-
-def render_inputs(obj: ObjectFacts, facts: Facts | None = None) -> str:
-    """The inputs and return value of `forward` (a model) or of the function itself."""
-    if obj.kind == "class":
-        signature = obj.signature("forward") or obj.signature("__call__")
-        described = method_facts(obj, facts, signature.name) if signature else None
-        owner = f"{obj.name}.{signature.name}" if signature else obj.name
-    else:
-        signature, described, owner = obj.call_signature, obj, obj.name
-    if signature is None:
-        return todo(f"`{obj.name}` has no `forward` the code states; describe its inputs.")
-    rows = _param_rows(signature, described or obj, owner)
-    table = _table(("Input", "Type", "Default", "Description"), rows) if rows else "No inputs."
-    returns = (
-        f"**Returns:** {cell_code(signature.returns)}"
-        if signature.returns
-        else f"**Returns:** {todo(f'the return type of `{owner}` is not annotated.')}"
-    )
-    return f"{table}\n\n{returns}"
+    rows = param_rows(signature, obj, obj.name)
+    return markdown_table(("Name", "Type", "Default", "Description"), rows)
 
 
 def _field_description(config: ObjectFacts, item: ConfigField) -> str:
@@ -263,18 +248,7 @@ def render_configuration(obj: ObjectFacts, facts: Facts | None = None) -> str:
         for item in config.fields
     ]
     lead = "" if config is obj else f"Fields of `{config.path}`:\n\n"
-    return lead + _table(("Field", "Type", "Default", "Description"), rows)
-
-
-def render_table(spec: SectionSpec, obj: ObjectFacts, facts: Facts | None = None) -> str | None:
-    """The deterministic part of a section, or None when it has none."""
-    if spec.table == "parameters":
-        return render_parameters(obj)
-    if spec.table == "configuration":
-        return render_configuration(obj, facts)
-    if spec.table == "inputs":
-        return render_inputs(obj, facts)
-    return None
+    return lead + markdown_table(("Field", "Type", "Default", "Description"), rows)
 
 
 # --- fallbacks: what a section says when no draft passed verification -------------------------
@@ -309,7 +283,7 @@ def _call_args(signature: Signature | None) -> str:
     if signature is None:
         return ""
     args = []
-    for param in signature.own_params:
+    for param in signature.shown_params:
         if not param.required:
             continue
         args.append("..." if param.kind == "positional-only" else f"{param.name}=...")

@@ -20,7 +20,7 @@ from docgen_plugin.sections.catalogue import build_catalogue
 from docgen_plugin.settings import Settings, load_settings
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-LABELS = ("overview", "usage", "errors")
+LABELS = ("overview", "intended-use", "limitations")
 TEST_MODULES = ("tinyformer.classifier",)
 MAX_NEW_TOKENS = 12
 
@@ -29,9 +29,9 @@ def _completion(obj, label: str) -> str:
     first = (obj.docstring.text.strip().splitlines() or [""])[0] if obj.docstring else ""
     if label == "overview":
         return f"`{obj.name}` lives in `{obj.module}`. {first}"
-    if label == "usage":
-        return f"```python\nfrom {obj.module} import {obj.name.split('.')[0]}\n```"
-    return f"`{obj.name}` raises `ValueError` on bad input; {first.lower()}"
+    if label == "limitations":
+        return f"- `{obj.name}` raises `ValueError` on bad input; {first.lower()}"
+    return f"`{obj.name}` is meant for {first.lower()}"
 
 
 def build_corpus(corpus: Path, cache: Path) -> None:
@@ -276,6 +276,4 @@ def test_scores_and_gains_from_scripted_answers(workspace, tmp_path):
         100 * (100 - scores["base"].rouge_l) / scores["base"].rouge_l)
     assert result.summaries["adapter"] == aggregate_by_label([o.score for o in
                                                              result.outputs["adapter"]])
-    # the usage references are code blocks: kept by tidy, and verified as drafts are
-    usage = [o for o in result.outputs["adapter"] if o.score.label == "usage"]
-    assert usage and all(o.text.startswith("```python") for o in usage)
+    assert {o.score.label for o in result.outputs["adapter"]} == set(LABELS)

@@ -71,35 +71,36 @@ def test_accepted_retried_fallback_and_deterministic_in_one_batch(setup):
 
     generator = Scripted(answer)
     drafts = draft_sections(
-        facts, requests("overview", "limitations", "usage", "parameters"), settings,
-        generator=generator,
+        facts, requests("overview", "limitations", "intended-use", "parameters", "usage"),
+        settings, generator=generator,
     )
     assert [(d.section, d.status) for d in drafts] == [
-        ("overview", "accepted"), ("limitations", "retried"), ("usage", "fallback"),
-        ("parameters", "deterministic"),
+        ("overview", "accepted"), ("limitations", "retried"), ("intended-use", "fallback"),
+        ("parameters", "deterministic"), ("usage", "deterministic"),
     ]
     # one batch of the three prose sections, then one batch of the two that failed
     assert [len(prompts) for prompts, _ in generator.calls] == [3, 2]
-    assert generator.calls[0][1] == [120, 100, 160]
+    assert generator.calls[0][1] == [120, 100, 100]
     retry_prompt = generator.calls[1][0][0][-1]["content"]
     assert "Your previous draft was rejected:\n- the default of `eps` is 1e-5" in retry_prompt
     assert drafts[1].reasons == ("first draft: the default of `eps` is 1e-5 in the code, not 0.5",)
     fallback = drafts[2]
-    assert TODO in fallback.text and "model = TinyNet(config=...)" in fallback.text
+    assert TODO in fallback.text and "intended use of `TinyNet`" in fallback.text
     assert {r.split(":")[0] for r in fallback.reasons} == {"first draft", "retry"}
     assert drafts[3].text.startswith("| Name | Type | Default | Description |")
+    assert "TinyConfig()" in drafts[4].text  # usage: built from facts, never asked of the model
     assert all(d.facts == drafts[0].facts for d in drafts)
 
 
 def test_second_run_is_all_cached_and_never_makes_a_generator(setup):
     facts, settings = setup
-    first = draft_sections(facts, requests("overview", "usage"), settings,
-                           generator=Scripted(lambda m, c: "`TinyNet` is small."))
+    first = draft_sections(facts, requests("overview", "intended-use"), settings,
+                           generator=Scripted(lambda m, c: "`TinyNet` is small and takes `input_ids`."))
 
     def must_not_be_called(settings):
         raise AssertionError("a generator was made for a fully cached run")
 
-    again = draft_sections(facts, requests("overview", "usage"), settings,
+    again = draft_sections(facts, requests("overview", "intended-use"), settings,
                            generator=must_not_be_called)
     assert [d.text for d in again] == [d.text for d in first]
     assert all(d.cached for d in again)
@@ -109,9 +110,9 @@ def test_second_run_is_all_cached_and_never_makes_a_generator(setup):
 def test_changed_prompt_or_model_misses_the_cache(setup, monkeypatch):
     facts, settings = setup
     draft_sections(facts, requests("overview"), settings,
-                   generator=Scripted(lambda m, c: "`TinyNet` is small."))
+                   generator=Scripted(lambda m, c: "`TinyNet` is small and takes `input_ids`."))
     monkeypatch.setattr(drafting, "_model_hashes", lambda settings: ("other-model", None))
-    generator = Scripted(lambda m, c: "`TinyNet` is small.")
+    generator = Scripted(lambda m, c: "`TinyNet` is small and takes `input_ids`.")
     draft_sections(facts, requests("overview"), settings, generator=generator)
     assert len(generator.calls) == 1
 
@@ -121,7 +122,7 @@ def test_results_are_cached_as_they_arrive(setup):
 
     class Interrupted(Scripted):
         def generate(self, prompts, max_new_tokens, on_result=None):
-            on_result(0, "`TinyNet` is small.")
+            on_result(0, "`TinyNet` is small and takes `input_ids`.")
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
@@ -135,14 +136,14 @@ def test_results_are_cached_as_they_arrive(setup):
 def test_corrupt_entry_is_regenerated(setup, caplog):
     facts, settings = setup
     draft = draft_sections(facts, requests("overview"), settings,
-                           generator=Scripted(lambda m, c: "`TinyNet` is small."))[0]
+                           generator=Scripted(lambda m, c: "`TinyNet` is small and takes `input_ids`."))[0]
     path = DraftCache(settings.cache_path).drafts / draft.cache_key[:2] / f"{draft.cache_key}.json"
     path.write_text("{broken", encoding="utf-8")
-    generator = Scripted(lambda m, c: "`TinyNet` is small.")
+    generator = Scripted(lambda m, c: "`TinyNet` is small and takes `input_ids`.")
     again = draft_sections(facts, requests("overview"), settings, generator=generator)
     assert len(generator.calls) == 1 and not again[0].cached
     assert "corrupt" in caplog.text
-    assert json.loads(path.read_text())["text"] == "`TinyNet` is small."
+    assert json.loads(path.read_text())["text"] == "`TinyNet` is small and takes `input_ids`."
 
 
 def test_explain_keeps_raw_attempts(setup):
@@ -157,7 +158,8 @@ def test_explain_keeps_raw_attempts(setup):
 def test_update_gives_the_model_the_old_text_and_falls_back_to_it(setup):
     facts, settings = setup
     old = "Our own words about `TinyNet`.\n\n| Input | Type |\n|---|---|\n| `x` | `int` |"
-    request = DraftRequest(MODEL, "inputs", previous=old, changes=("parameter `gamma` added",))
+    request = DraftRequest(MODEL, "limitations", previous=old,
+                           changes=("parameter `gamma` added",))
     generator = Scripted(lambda m, c: "<b>bad</b>")
     draft = draft_sections(facts, [request], settings, generator=generator)[0]
     prompt = generator.calls[0][0][0][-1]["content"]
@@ -167,7 +169,7 @@ def test_update_gives_the_model_the_old_text_and_falls_back_to_it(setup):
     assert draft.status == "fallback"
     assert draft.text.startswith("Our own words about `TinyNet`.")
     assert "the code changed (parameter `gamma` added)" in draft.text
-    assert "| `input_ids` | `torch.Tensor` |" in draft.text  # the fresh table
+    assert "| `x` |" not in draft.text  # the old table is not carried into prose
 
 
 def test_deterministic_only_needs_no_model(tmp_path, monkeypatch):
@@ -220,16 +222,16 @@ def test_tiny_model_drafts_in_one_batch_and_falls_back_honestly(tmp_path, tiny_m
     assert [d.section for d in drafts] == [
         "overview", "usage", "limitations", "configuration", "intended-use"
     ]
-    assert drafts[3].status == "deterministic"
+    assert drafts[1].status == drafts[3].status == "deterministic"
     if drafts[4].status == "fallback":  # an update that fails keeps the human's words
         assert drafts[4].text.startswith("For our own words.")
-    for draft in (*drafts[:3], drafts[4]):
+    for draft in (drafts[0], drafts[2], drafts[4]):
         assert draft.status in ("accepted", "retried", "fallback")
         assert draft.attempts  # the model really ran
         if draft.status == "fallback":
             assert TODO in draft.text and draft.reasons
     entries = list((tmp_path / ".cache" / "drafts").rglob("*.json"))
-    assert len(entries) == 4
+    assert len(entries) == 3
 
 
 WARM_RUN = """
@@ -243,7 +245,7 @@ settings = Settings(root=root, cache_dir=root + "/.cache", model=sys.argv[2],
                     max_new_tokens=24)
 facts = load_facts([root + "/pkg"], settings)
 drafts = draft_sections(facts, [DraftRequest("pkg.models.TinyNet", s)
-                                for s in ("overview", "usage", "parameters")], settings)
+                                for s in ("overview", "limitations", "parameters")], settings)
 print(sorted(m for m in ("torch", "transformers") if m in sys.modules))
 print(sum(d.cached for d in drafts))
 """
@@ -279,7 +281,7 @@ def run(args, settings, capsys):
 def cli(tmp_path, monkeypatch):
     monkeypatch.setattr(drafting, "_model_hashes", lambda settings: ("model-hash", None))
     load_sample(tmp_path)
-    generator = Scripted(lambda m, c: "`TinyNet` is a tiny network.")
+    generator = Scripted(lambda m, c: "`TinyNet` is a tiny network over `input_ids`.")
     monkeypatch.setattr(drafting, "default_generator", lambda settings: generator)
     return tmp_path, settings_for(tmp_path), generator
 
@@ -290,7 +292,8 @@ def test_draft_prints_markdown_and_json(cli, capsys):
     code, out, _ = run([MODEL, "--section", "overview", "--section", "Parameters", *source],
                        settings, capsys)
     assert code == 0
-    assert out.startswith("## `pkg.models.TinyNet`\n\n### Overview\n\n`TinyNet` is a tiny network.")
+    assert out.startswith(
+        "## `pkg.models.TinyNet`\n\n### Overview\n\n`TinyNet` is a tiny network over `input_ids`.")
     assert "### Parameters\n\n| Name | Type | Default | Description |" in out
     code, out, err = run([MODEL, "--section", "overview", "--format", "json", "--explain",
                           *source], settings, capsys)
@@ -310,13 +313,13 @@ def test_write_fills_markers_keeps_human_edits_and_force_overwrites(cli, capsys)
     source = ["--source", root / "pkg"]
     run(["--write", page, *source], settings, capsys)  # the empty pair asks for a draft
     text = page.read_text()
-    assert "By hand." in text and "`TinyNet` is a tiny network." in text
+    assert "By hand." in text and "`TinyNet` is a tiny network over `input_ids`." in text
     assert len(generator.calls) == 1
-    page.write_text(text.replace("is a tiny network.", "is our network."), encoding="utf-8")
+    page.write_text(text.replace("is a tiny network over", "is our network over"), encoding="utf-8")
     _, _, err = run([MODEL, "--section", "overview", "--write", page, *source], settings, capsys)
-    assert "kept-edited" in err and "is our network." in page.read_text()
+    assert "kept-edited" in err and "is our network over" in page.read_text()
     run([MODEL, "--section", "overview", "--write", page, "--force", *source], settings, capsys)
-    assert "is our network." not in page.read_text()
+    assert "is our network over" not in page.read_text()
 
 
 def test_update_edits_a_stale_human_section_and_rerenders_tables(cli, capsys):
@@ -328,7 +331,7 @@ def test_update_edits_a_stale_human_section_and_rerenders_tables(cli, capsys):
     source = ["--source", root / "pkg"]
     run([MODEL, "--section", "overview", "--section", "parameters", "--write", page, *source],
         settings, capsys)
-    page.write_text(page.read_text().replace("is a tiny network.", "is our network."))
+    page.write_text(page.read_text().replace("is a tiny network over", "is our network over"))
     models = root / "pkg" / "models.py"
     models.write_text(models.read_text().replace(
         "eps: float = 1e-5) -> None", "eps: float = 1e-5, gamma: int = 2) -> None"))
@@ -341,7 +344,7 @@ def test_update_edits_a_stale_human_section_and_rerenders_tables(cli, capsys):
     generator.answer = lambda m, c: "`TinyNet` is our network; it also takes `gamma`."
     run(["--write", page, "--update", *source], settings, capsys)
     prompt = generator.calls[-1][0][0][-1]["content"]
-    assert "> `TinyNet` is our network." in prompt and "- parameter `gamma` added" in prompt
+    assert "> `TinyNet` is our network over `input_ids`." in prompt and "- parameter `gamma` added" in prompt
     text = page.read_text()
     assert "it also takes `gamma`." in text and "| `gamma` | `int` | `2` |" in text
     facts = load_facts([root / "pkg"], settings)
@@ -396,7 +399,7 @@ def test_a_cached_draft_that_no_longer_verifies_is_drafted_again(setup, tmp_path
     start, end = source.index("class Evil"), source.index("def scale")
     models.write_text(source[:start] + source[end:])  # `Evil` is gone; TinyNet is unchanged
     facts = load_facts([tmp_path / "pkg"], settings)
-    generator = Scripted(lambda m, c: "`TinyNet` is small.")
+    generator = Scripted(lambda m, c: "`TinyNet` is small and takes `input_ids`.")
     again = draft_sections(facts, requests("overview"), settings, generator=generator)[0]
     assert again.cache_key == first.cache_key and not again.cached
-    assert again.text == "`TinyNet` is small."
+    assert again.text == "`TinyNet` is small and takes `input_ids`."

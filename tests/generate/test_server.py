@@ -34,7 +34,7 @@ from docgen_plugin.sections.catalogue import build_catalogue  # noqa: E402
 from docgen_plugin.settings import Settings  # noqa: E402
 
 OBJECTS = ["pkg.config.TinyConfig", "pkg.models.TinyNet", "pkg.models.Evil", "pkg.models.scale"]
-SECTIONS = ["overview", "usage", "limitations"]
+SECTIONS = ["overview", "intended-use", "limitations"]
 START_TIMEOUT_S = 120
 
 

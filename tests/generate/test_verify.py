@@ -162,10 +162,9 @@ def spec(kind):
 
 
 def test_echoed_instructions_are_rejected(model, facts):
-    usage = spec("usage")
-    near = ("One short sentence, then one ```python code block that imports the object from "
-            "its module and calls it with parameters only.")
-    echo = verify_draft(near, model, facts, section=usage)
+    limitations = spec("limitations")
+    near = "A short bullet list of limitations the facts support, and some more."
+    echo = verify_draft(near, model, facts, section=limitations)
     assert "echo" in [r.code for r in echo.reasons]
     rules = verify_draft("Use only the facts given. Never invent parameters.", model, facts)
     assert "echo" in [r.code for r in rules.reasons]

@@ -124,3 +124,14 @@ def test_two_builds_at_once_share_one_cache(tmp_path, tiny_model_dir):
     assert [r.returncode for r in results] == [0, 0], [r.stderr[-500:] for r in results]
     assert LABEL in page_html(root)
     assert LABEL in (root / "site2" / "encoder" / "index.html").read_text(encoding="utf-8")
+
+
+def test_pipes_in_code_spans_of_tables_render_without_their_escape():
+    import markdown
+
+    from docgen_plugin.integrations.mkdocs.plugin import _code_pipes_unescaped
+
+    page = "| Input | Type |\n|---|---|\n| `mask` | `Tensor \\| None` |\n\nText `a \\| b`.\n"
+    html = markdown.markdown(_code_pipes_unescaped(page), extensions=["tables"])
+    assert "<code>Tensor | None</code>" in html  # one cell, no backslash shown
+    assert "Text `a \\| b`." in _code_pipes_unescaped(page)  # prose is left as written

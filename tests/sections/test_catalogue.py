@@ -20,7 +20,7 @@ def test_model_class_gets_the_model_sections(facts):
     model = facts.get("pkg.models.TinyNet")
     assert category(model) == "model"
     assert [s.kind for s in catalogue.sections_for(model)] == [
-        "overview", "inputs", "parameters", "configuration", "usage",
+        "overview", "inputs", "built-from", "parameters", "configuration", "usage",
         "intended-use", "limitations", "errors",
     ]
 
@@ -80,5 +80,9 @@ def test_deterministic_kinds_have_no_instructions():
     catalogue = build_catalogue()
     assert catalogue.spec("parameters").deterministic
     assert catalogue.spec("configuration").deterministic
-    assert not catalogue.spec("usage").deterministic
-    assert catalogue.spec("inputs").table == "inputs"
+    # what the code states is rendered from facts, never asked of the model
+    for kind in ("usage", "inputs", "errors", "built-from"):
+        assert catalogue.spec(kind).deterministic, kind
+        assert catalogue.spec(kind).table == kind
+    for kind in ("overview", "intended-use", "limitations"):
+        assert not catalogue.spec(kind).deterministic

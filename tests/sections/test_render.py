@@ -53,7 +53,8 @@ def test_inputs_table_uses_forward_and_its_docstring(facts):
     text = render_inputs(facts.get("pkg.models.TinyNet"), facts)
     assert "| `input_ids` | `torch.Tensor` | required | Token ids of shape (batch, seq_len). |" in text
     assert "| `attention_mask` | `torch.Tensor \\| None` | `None` |" in text
-    assert text.endswith("**Returns:** `torch.Tensor`")
+    assert "**Return annotation:** `torch.Tensor`" in text
+    assert "returns `input_ids`" not in text  # naming a variable says nothing: left out
 
 
 def test_cells_escape_pipes_html_and_newlines():

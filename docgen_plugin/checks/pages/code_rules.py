@@ -4,18 +4,18 @@ examples in docstrings. Both run wherever facts are checked (`docgen check`, doc
 from __future__ import annotations
 
 import re
-import textwrap
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from docgen_plugin.checks.codeblocks import PYTHON_INFOS, CodeProblem, is_doctest, lookup_object
+from docgen_plugin.checks.codeblocks import CodeProblem, lookup_object
 from docgen_plugin.checks.docstring_rules import CLOSE_MATCH, TYPO_MATCH, _did_you_mean
 from docgen_plugin.checks.finding import Finding
 from docgen_plugin.checks.pages.names import accepts
 from docgen_plugin.checks.pages.snippets import check_python
 from docgen_plugin.checks.values import normalise_type, types_contradict
 from docgen_plugin.facts.config_files import _IGNORED_KEYS
+from docgen_plugin.facts.examples import example_blocks
 from docgen_plugin.facts.model import ConfigFileFacts, Facts, ObjectFacts
 
 # --- DG205: config files -----------------------------------------------------------------------
@@ -85,48 +85,6 @@ def _annotations(cls: ObjectFacts) -> dict[str, str]:
 
 
 # --- DG204 / DG006: examples in docstrings -----------------------------------------------------
-
-_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([\w+-]*)")
-_CODE_DIRECTIVE = re.compile(r"^(\s*)\.\.\s+(?:code-block|code|sourcecode)::\s*(\w*)")
-
-
-def example_blocks(text: str) -> list[tuple[str, int, str]]:
-    """Python examples of a docstring: (code, its first line in the text, language).
-
-    A doctest session is one namespace, so all its `>>>` lines form one block; fenced and
-    `.. code-block::` blocks without prompts are blocks of their own."""
-    blocks: list[tuple[str, int, str]] = []
-    if is_doctest(text):  # a `>>>` at a line start, not one named in prose
-        blocks.append((text, 1, "pycon"))
-    lines = text.split("\n")
-    i = 0
-    while i < len(lines):
-        fence, directive = _FENCE.match(lines[i]), _CODE_DIRECTIVE.match(lines[i])
-        if fence:
-            language = fence.group(3).lower()
-            end = next((j for j in range(i + 1, len(lines))
-                        if lines[j].strip().startswith(fence.group(2))), len(lines))
-            body = "\n".join(lines[i + 1:end])
-            if (not language or language in PYTHON_INFOS) and ">>>" not in body:
-                blocks.append((textwrap.dedent(body), i + 2, language))
-            i = end + 1
-            continue
-        if directive and (directive.group(2) or "python").lower() in PYTHON_INFOS:
-            indent = len(directive.group(1))
-            j = i + 1
-            while j < len(lines) and (not lines[j].strip() or
-                                      len(lines[j]) - len(lines[j].lstrip()) > indent):
-                j += 1
-            body = "\n".join(lines[i + 1:j])
-            if ">>>" not in body and body.strip():
-                first = next(k for k in range(i + 1, j) if lines[k].strip())
-                blocks.append((textwrap.dedent("\n".join(lines[first:j])), first + 1,
-                               directive.group(2) or "python"))
-            i = j
-            continue
-        i += 1
-    return blocks
-
 
 @lru_cache(maxsize=64)
 def _read_lines(path: str, mtime: float) -> tuple[str, ...]:

@@ -61,11 +61,11 @@ def accepts(obj: ObjectFacts, facts: Facts) -> Accepts:
     if obj.is_config and obj.fields:
         expected = tuple(f.name for f in obj.fields)
     elif call is not None:
-        expected = tuple(p.name for p in call.own_params if not p.is_variadic)
+        expected = tuple(p.name for p in call.shown_params if not p.is_variadic)
     else:
         expected = ()
     forward = obj.signature("forward") or obj.signature("__call__")
-    inputs = tuple(p.name for p in forward.own_params if not p.is_variadic) if forward else ()
+    inputs = tuple(p.name for p in forward.shown_params if not p.is_variadic) if forward else ()
     return Accepts(
         obj=obj,
         names=frozenset(names),

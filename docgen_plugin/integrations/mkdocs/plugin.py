@@ -4,6 +4,7 @@ pages, and log findings as warnings (under `mkdocs.plugins.docgen`, so `--strict
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -144,10 +145,23 @@ class DocgenPlugin(BasePlugin[DocgenConfig]):
         if source is None:
             return markdown
         catalogue = self.catalogue
-        return core.fill_page(
+        return _code_pipes_unescaped(core.fill_page(
             core.PageSource(source.path, markdown, source.objects, source.sections),
             self.build,
             label=self.config.draft_label,
             admonition=self.admonition,
             title_of=lambda kind: catalogue.spec(kind).title,
-        )
+        ))
+
+
+_CODE_SPAN = re.compile(r"`[^`\n]*`")
+
+
+def _code_pipes_unescaped(markdown: str) -> str:
+    """`\\|` inside code spans of table rows as `|`: GitHub's tables need the escape,
+    Python-Markdown's (MkDocs) keep a code span whole and would show the backslash."""
+    lines = markdown.split("\n")
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith("|") and "\\|" in line:
+            lines[i] = _CODE_SPAN.sub(lambda m: m.group(0).replace("\\|", "|"), line)
+    return "\n".join(lines)

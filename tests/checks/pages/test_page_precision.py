@@ -138,7 +138,7 @@ def test_tables_docgen_renders_pass_the_page_rules(tmp_path):
     sections, give no finding (a model's configuration table lists its config's fields)."""
     from sections.sample_package import load_sample
 
-    from docgen_plugin.sections.render import render_configuration, render_inputs, render_parameters
+    from docgen_plugin.sections import render_configuration, render_inputs, render_parameters
 
     facts = load_sample(tmp_path)
     parts = ["# Models", ""]

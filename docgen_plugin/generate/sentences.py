@@ -1,0 +1,259 @@
+"""Sentence-level verification: a prose draft keeps only the sentences its facts support.
+
+A draft is split into sentences and list items. Each one must pass the draft checks of
+`verify.py` on its own (names, defaults, links, echoes) and three more:
+
+- its words are in the object's facts (docstrings of the object, its config, its `forward`,
+  its bases and the classes it is built from; every name the code gives them) or in docgen's
+  general vocabulary (`data/vocabulary.txt`: common words of ML library docstrings);
+- words that claim what a model is or does (`FACT_TERMS`: "convolution", "attention",
+  "deterministic", "pretrained", tasks such as "segmentation"...) are never general: only
+  the facts can support them;
+- what it says about the return value (a tuple, a dict, a tensor, a shape) matches the
+  return facts and the docstring.
+
+A sentence that fails is dropped with its reason; a draft with nothing left fails. Data and
+code only, no second model: it runs on cached drafts in the warm path, as the verifier does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from docgen_plugin.facts.model import Facts, ObjectFacts
+from docgen_plugin.generate.prompts import context_objects
+from docgen_plugin.generate.verify import Reason, known_names, verify_draft
+from docgen_plugin.sections.catalogue import SectionSpec
+
+# Words a sentence may use only where the object's facts do: what it is built from, what
+# it is for, how it behaves. The general vocabulary leaves them out.
+_FACT_TERMS = """
+attention self-attention cross-attention transformer transformers convolution convolutional
+conv deconvolution recurrent rnn lstm gru residual skip normalization normalisation batchnorm
+layernorm groupnorm dropout pooling embedding embeddings encoder encoders decoder decoders
+autoencoder autoregressive gan gans diffusion denoising vae variational bayesian gaussian
+graph graphs gnn message kernel kernels lora adapter adapters quantization quantized pruning
+distillation pretrained pre-trained finetuned fine-tuned deterministic nondeterministic
+non-deterministic stochastic differentiable thread-safe gpu gpus cuda tpu distributed
+parallel multi-gpu fp16 bf16 int8 faster fastest efficient efficiently scalable robust
+accurate accuracy optimal state-of-the-art sota supports supported requires classification
+classifier classifiers segmentation detection detector tracking translation generation
+generative regression clustering forecasting recommendation retrieval summarization
+captioning reinforcement image images audio speech video vision visual molecule molecules
+molecular protein proteins text language multimodal tabular point-cloud lidar medical
+"""
+FACT_TERMS = frozenset(_FACT_TERMS.split())
+SECTIONS_CHECKED = ("overview", "intended-use", "limitations")
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.DOTALL)
+_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z`*(\"'])")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_RETURNS = re.compile(r"\b(?:returns?|outputs?|gives)\b[^.;]*?\b(tuple|dict(?:ionary)?|list|"
+                      r"tensor|tensors|scalar|string|none)\b", re.IGNORECASE)
+_SHAPE = re.compile(r"\bshapes?\b[^.;]*?([(\[][^()\[\]]{1,60}[)\]])", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """A sentence taken out of a draft, and why."""
+
+    sentence: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ProseCheck:
+    """A prose draft after the sentence checks: the text kept and what was dropped."""
+
+    text: str
+    kept: tuple[str, ...]
+    dropped: tuple[Dropped, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.kept)
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(r for d in self.dropped for r in d.reasons))
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> frozenset[str]:
+    path = Path(__file__).parent / "data" / "vocabulary.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+def split_units(text: str) -> list[str]:
+    """Sentences of paragraphs and list items, each with its list marker kept."""
+    units: list[str] = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        lines = block.split("\n")
+        if any(_LIST_ITEM.match(line) for line in lines):
+            item: list[str] = []
+            for line in lines:
+                if _LIST_ITEM.match(line) and item:
+                    units.append("\n".join(item))
+                    item = []
+                item.append(line)
+            if item:
+                units.append("\n".join(item))
+        else:
+            units += [s for s in _SPLIT.split(" ".join(line.strip() for line in lines)) if s]
+    return units
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def _name_words(name: str) -> list[str]:
+    """`TextClassifier` -> text, classifier; `num_heads` -> num, heads."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|_|\.", " ", name)
+    return [w.lower() for w in spaced.split() if w]
+
+
+def support(obj: ObjectFacts, facts: Facts | None) -> tuple[frozenset[str], str]:
+    """The words the facts of `obj` use (names split into their words), and their text."""
+    objects = list(context_objects(obj, facts))
+    if facts is not None:
+        for item in list(objects):
+            objects += [b for b in (facts.get(p) for p in item.bases) if b is not None]
+            objects += [s for s in (facts.get(m.type) for m in item.submodules) if s is not None]
+    texts: list[str] = []
+    names: list[str] = []
+    for item in objects:
+        names += [item.path, *item.bases, *(m.type for m in item.submodules),
+                  *(m.name for m in item.submodules)]
+        names += [p.name for s in item.signatures for p in s.params]
+        names += [a for s in item.signatures for p in s.params for a in [p.annotation or ""]]
+        names += [f.name for f in item.fields]
+        names += [r.exception for r in item.raises]
+        if item.docstring is not None:
+            texts.append(item.docstring.text)
+        texts += [r.message or "" for r in item.raises]
+    text = "\n".join(texts)
+    words = set(_words(text))
+    for name in names:
+        words.update(_name_words(name))
+    return frozenset(words), text
+
+
+def _supported(word: str, words: frozenset[str]) -> bool:
+    if word in words:
+        return True
+    parts = word.split("-")
+    if len(parts) > 1 and all(_supported(p, words) for p in parts):
+        return True
+    # the same stem: "convolution" for `Conv2d`, "classification" for a `Classifier`
+    for known in words:
+        if len(known) < 4 or len(word) < 4 or known[:4] != word[:4]:
+            continue
+        if word.startswith(known) or known.startswith(word) or _common_prefix(word, known) >= 6:
+            return True
+    return False
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+def _term_reasons(unit: str, words: frozenset[str], general: frozenset[str]) -> Iterable[str]:
+    prose = _CODE_SPAN.sub(" ", unit)  # code spans hold names: the draft checks judge those
+    for word in dict.fromkeys(_words(prose)):
+        if word.isdigit() or len(word) < 2:
+            continue
+        if word in FACT_TERMS or word.replace("-", "") in FACT_TERMS:
+            if not _supported(word, words):
+                yield f"`{word}` is a claim the facts do not make"
+        elif word not in general and not _supported(word, words):
+            parts = word.split("-")
+            if not all(p in general or _supported(p, words) for p in parts):
+                yield f"`{word}` is neither in the facts nor a general word"
+
+
+def _return_reasons(unit: str, obj: ObjectFacts, facts: Facts | None, text: str) -> Iterable[str]:
+    match = _RETURNS.search(_CODE_SPAN.sub(lambda m: m.group(2), unit))
+    if match:
+        said = match.group(1).lower().rstrip("s")
+        annotations = " ".join(s.returns or "" for s in obj.signatures).lower()
+        kinds = {r.kind for o in context_objects(obj, facts) for r in o.returns}
+        evidence = {
+            "tuple": "tuple" in kinds or "tuple" in annotations,
+            "dict": "dict" in kinds or "dict" in annotations or "mapping" in annotations,
+            "dictionary": "dict" in kinds or "dict" in annotations,
+            "list": "list" in annotations,
+            "tensor": "tensor" in annotations or "tensor" in text.lower(),
+            "none": "none" in kinds,
+        }.get(said, said in text.lower())
+        if not evidence:
+            yield f"the code does not say it returns a {said}"
+    for shape in _SHAPE.finditer(_CODE_SPAN.sub(lambda m: m.group(2), unit)):
+        stated = re.sub(r"[\s`*]", "", shape.group(1))
+        if stated[1:-1] not in re.sub(r"[\s`*]", "", text):
+            yield f"the shape {shape.group(1)} is not one the docstring states"
+
+
+def verify_prose(text: str, obj: ObjectFacts, facts: Facts | None = None, *,
+                 section: SectionSpec | None = None) -> ProseCheck:
+    """Keep the sentences of a prose draft that the facts support; say why others went."""
+    known = known_names(obj, facts)
+    words, supported_text = support(obj, facts)
+    general = vocabulary()
+    kept: list[str] = []
+    dropped: list[Dropped] = []
+    for unit in split_units(text):
+        result = verify_draft(unit, obj, facts, section=section, known=known)
+        reasons = [str(r) for r in result.reasons if r.code != "empty"]
+        reasons += _term_reasons(unit, words, general)
+        reasons += _return_reasons(unit, obj, facts, supported_text)
+        if reasons:
+            dropped.append(Dropped(unit, tuple(dict.fromkeys(reasons))))
+        else:
+            kept.append(result.text)
+    joined = _join(kept)
+    return ProseCheck(joined, tuple(kept), tuple(dropped))
+
+
+def _join(units: list[str]) -> str:
+    """Kept units back into text: list items one per line, sentences in one paragraph."""
+    out: list[str] = []
+    for unit in units:
+        if _LIST_ITEM.match(unit):
+            out.append(("\n" if out and not _LIST_ITEM.match(out[-1].split("\n")[-1]) else "")
+                       + unit)
+        elif out and not _LIST_ITEM.match(out[-1].split("\n")[-1]):
+            out[-1] += " " + unit
+        else:
+            out.append(("\n" if out else "") + unit)
+    return "\n".join(out).strip()
+
+
+def as_reasons(check: ProseCheck) -> tuple[Reason, ...]:
+    """The dropped sentences' reasons as verifier reasons (for prompts and `--explain`)."""
+    return tuple(Reason("unsupported", f"{r} (in: {d.sentence[:80]})", d.sentence[:40])
+                 for d in check.dropped for r in d.reasons)
+
+
+_STOP_WORDS = ("a an the of for to in on and or is are it its this that with by as be can from at "
+               "which used use uses")
+_STOP = frozenset(_STOP_WORDS.split())
+
+
+def restates_summary(text: str, obj: ObjectFacts) -> bool:
+    """Whether a text says nothing the docstring's first line does not: at most one content
+    word of its own (the object's name aside)."""
+    summary = obj.docstring.summary if obj.docstring is not None else ""
+    if not summary:
+        return False
+    own = set(_words(summary)) | set(_name_words(obj.name)) | {obj.name.lower()} | _STOP
+    new = [w for w in _words(_CODE_SPAN.sub(lambda m: m.group(2), text)) if w not in own]
+    return len(set(new)) < 2

@@ -1,0 +1,78 @@
+"""Calls of loaded objects found in a project's tests, examples and pages, with the lines
+their arguments need, so that a usage section can show a real call that runs."""
+
+from __future__ import annotations
+
+import textwrap
+
+from pkgtools import facts_of
+
+from docgen_plugin.facts.call_sites import find_call_sites
+
+MODEL = '''
+from torch import nn
+
+
+class Net(nn.Module):
+    """A net."""
+
+    def __init__(self, edge_index, width: int, depth: int = 2):
+        super().__init__()
+'''
+
+TESTS = '''
+import argparse
+
+import pytest
+import torch
+
+from pkg.model import Net
+
+
+@pytest.mark.parametrize("depth", [3, 4])
+def test_net(device, depth):
+    edge_index = torch.tensor([[0, 1], [1, 0]], device=device)
+    kwargs = dict(width=8)
+    model = Net(edge_index, depth=depth, **kwargs).to(device)
+
+
+def test_cli():
+    args = argparse.ArgumentParser().parse_args()
+    model = Net(torch.zeros(2, 2), width=args.width)
+
+
+def test_wrong_keyword():
+    Net(torch.zeros(2, 2), widht=3)
+'''
+
+
+def test_a_test_call_comes_with_the_lines_it_needs(tmp_path):
+    facts = facts_of(tmp_path, {"model.py": MODEL})
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_net.py").write_text(textwrap.dedent(TESTS), encoding="utf-8")
+    sites = find_call_sites(tmp_path, facts, {"pkg.model.Net"})["pkg.model.Net"]
+    # argparse is not an example's input (its call only lends its literals); a wrong keyword
+    # is no call of `Net` at all
+    assert [(s.line, s.complete) for s in sites] == [(14, True), (19, False)]
+    site = sites[0]
+    assert (site.file, site.line) == ("tests/test_net.py", 14)
+    assert site.code == "Net(edge_index, depth=depth, **kwargs)"
+    assert site.setup == (
+        "from pkg.model import Net",
+        "import torch",
+        "edge_index = torch.tensor([[0, 1], [1, 0]])",  # on the default device
+        "depth = 3",  # the first parametrized value
+        "kwargs = dict(width=8)",
+    )
+    namespace = {"Net": lambda edge_index, width, depth=2: (edge_index.shape, width, depth)}
+    exec("\n".join((*site.setup[1:], f"result = {site.code}")), namespace)
+    assert namespace["result"] == ((2, 2), 8, 3)
+
+
+def test_calls_in_pages_use_the_imports_of_earlier_blocks(tmp_path):
+    facts = facts_of(tmp_path, {"model.py": MODEL})
+    page = "# Use\n\n```python\nfrom pkg.model import Net\n```\n\n```python\nNet([[0]], width=4)\n```\n"
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text(page, encoding="utf-8")
+    sites = find_call_sites(tmp_path, facts, {"pkg.model.Net"})["pkg.model.Net"]
+    assert [(s.file, s.line, s.code) for s in sites] == [("docs/index.md", 8, "Net([[0]], width=4)")]
