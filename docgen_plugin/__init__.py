@@ -31,6 +31,7 @@ _EXPORTS = {
     "MarkerError": "docgen_plugin.markers",
     "ModelError": "docgen_plugin.errors",
     "ObjectFacts": "docgen_plugin.facts.model",
+    "PathError": "docgen_plugin.errors",
     "PROMPT_VERSION": "docgen_plugin.generate.prompts",
     "Param": "docgen_plugin.facts.model",
     "RULES": "docgen_plugin.checks.rules",

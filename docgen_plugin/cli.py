@@ -8,11 +8,13 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
 from docgen_plugin import __version__
 from docgen_plugin.errors import DocgenError
+from docgen_plugin.files import os_error_message
 
 logger = logging.getLogger("docgen_plugin")
 
@@ -111,14 +113,29 @@ def main(args: Sequence[str] | None = None) -> int:
             module = importlib.import_module(FINETUNE_COMMANDS[options.command][0])
             return int(module.run(options, load_settings(Path.cwd())))
     except DocgenError as error:
-        print(f"docgen: error: {error}", file=sys.stderr)
-        return 2
+        return _fail(f"error: {error}", options.verbose)
     except BrokenPipeError:  # `docgen rule | head`
         return 0
     except KeyboardInterrupt:
         print("docgen: interrupted", file=sys.stderr)
         return 130
+    # The boundary: whatever a command did not turn into a DocgenError is still one line and
+    # exit 2 (1 would read as findings in CI); -v shows the traceback.
+    except OSError as error:
+        return _fail(f"error: {os_error_message(error)}", options.verbose, trace=True)
+    except UnicodeDecodeError as error:
+        return _fail(f"error: a file is not valid UTF-8 ({error})", options.verbose, trace=True)
+    except Exception as error:
+        return _fail(f"internal error: {type(error).__name__}: {error}; rerun with -v for "
+                     "the traceback, and report it", options.verbose, trace=True)
     parser.error(f"unknown command {options.command}")
+    return 2
+
+
+def _fail(message: str, verbose: bool, trace: bool = False) -> int:
+    if verbose and trace:
+        traceback.print_exc()
+    print("docgen: " + " ".join(message.split()), file=sys.stderr)  # one line, always
     return 2
 
 

@@ -37,3 +37,12 @@ class CorpusError(DocgenError):
     def __init__(self, message: str, path: str | None = None) -> None:
         super().__init__(message)
         self.path = path
+
+
+class PathError(DocgenError):
+    """A file or folder of the user's that cannot be read or written as asked: permissions,
+    a folder where a file belongs, a file that is not UTF-8, a read-only page."""
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path

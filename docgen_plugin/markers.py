@@ -15,14 +15,16 @@ asks for a draft. Nothing outside the markers is touched, and pages are written 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
-from docgen_plugin.errors import DocgenError
-from docgen_plugin.files import atomic_write
+from docgen_plugin.errors import DocgenError, PathError
+from docgen_plugin.files import is_read_only, path_error, write_user_file
 from docgen_plugin.sections.catalogue import SECTIONS
 
 _BEGIN = re.compile(r"^[ \t]*<!--[ \t]*docgen:begin\b(?P<attrs>.*?)-->[ \t]*\r?$")
@@ -240,14 +242,46 @@ def _append(text: str, drafts: Iterable[DraftLike], objects: set[str], newline: 
 
 
 def read_page(path: Path) -> str:
-    """A page's text exactly as stored (line endings kept); empty when it does not exist."""
+    """A page's text exactly as stored (line endings kept); empty when it does not exist.
+    `PathError` when it cannot be read, or is not UTF-8 (docgen would write it back as UTF-8)."""
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            return handle.read()
+        data = path.read_bytes()
     except FileNotFoundError:
         return ""
+    except OSError as error:
+        raise path_error(error, "read", path) from error
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise PathError(f"{path}:{line}: not UTF-8 text (byte 0x{data[error.start]:02x}); docgen "
+                        "writes pages as UTF-8 and leaves this one as it is: save it as UTF-8 "
+                        "first", str(path)) from error
 
 
 def write_page(path: Path, text: str) -> None:
-    """Replace a page atomically: a reader or a crash never sees half a page."""
-    atomic_write(path, text)
+    """Replace a page atomically: a reader or a crash never sees half a page. Its mode, owner
+    and symlink stay (see `atomic_open`); `PathError` when it cannot be written."""
+    write_user_file(path, text)
+
+
+def check_writable_page(path: Path, *, force: bool) -> str | None:
+    """Before any drafting: `PathError` when `--write PAGE` cannot or should not write the page
+    (a folder, an unwritable folder, a read-only page without `force`); else the note to show
+    when `force` writes a read-only page."""
+    if path.is_dir():
+        raise PathError(f"cannot write {path}: it is a folder; give the path of a page", str(path))
+    folder = Path(os.path.realpath(path)).parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent  # missing folders are made, inside the first one that exists
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise PathError(f"cannot write {path}: its folder {folder} is not writable (a page is "
+                        "replaced atomically, by a new file beside it); make the folder "
+                        "writable", str(path))
+    if not is_read_only(path):
+        return None
+    mode = f"{stat.S_IMODE(path.stat().st_mode):04o}"
+    if not force:
+        raise PathError(f"{path} is read-only (mode {mode}); make it writable (chmod u+w) or "
+                        "give --force to write it anyway", str(path))
+    return f"{path} is read-only (mode {mode}); --force writes it anyway, and the mode stays"

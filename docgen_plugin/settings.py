@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from docgen_plugin.errors import SettingsError
+from docgen_plugin.files import os_error_message
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -182,8 +183,11 @@ def find_pyproject(start: Path) -> Path | None:
     start = start.resolve()
     for folder in (start, *start.parents) if start.is_dir() else start.parents:
         candidate = folder / "pyproject.toml"
-        if candidate.is_file():
-            return candidate
+        try:
+            if candidate.is_file():
+                return candidate
+        except OSError:  # a folder we may not search: the commands say so about the paths
+            continue
     return None
 
 
@@ -196,6 +200,12 @@ def load_settings(start: Path | None = None, **overrides: Any) -> Settings:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise SettingsError(f"{pyproject}: not valid TOML ({error}); fix the file") from error
-    table = data.get("tool", {}).get("docgen", {})
+    except OSError as error:
+        raise SettingsError(f"cannot read {os_error_message(error, pyproject)}") from error
+    tool = data.get("tool", {})
+    table = tool.get("docgen", {}) if isinstance(tool, dict) else {}
+    if not isinstance(table, dict):
+        raise SettingsError(f"{pyproject}: [tool.docgen] must be a table of options "
+                            f"(`[tool.docgen]` with `key = value` lines), not {table!r}")
     settings = settings_from_mapping(table, f"{pyproject} [tool.docgen]", root=str(pyproject.parent))
     return settings.merged(**overrides)

@@ -14,6 +14,7 @@ from docgen_plugin.checks.rules import RULES
 from docgen_plugin.checks.run import run_checks
 from docgen_plugin.errors import DocgenError
 from docgen_plugin.facts.loader import load_facts
+from docgen_plugin.files import write_user_file
 from docgen_plugin.settings import load_settings
 
 
@@ -55,7 +56,7 @@ def run_check(options: argparse.Namespace) -> int:
         raise DocgenError("--update-baseline needs --baseline FILE")
     report = FORMATTERS[options.format](findings)
     if options.output:
-        options.output.write_text(report + "\n", encoding="utf-8")
+        write_user_file(options.output, report + "\n")  # missing folders are made
     elif report:
         print(report)
     return 1 if findings else 0

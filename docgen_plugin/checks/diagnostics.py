@@ -22,18 +22,20 @@ def forward(self, x:
 ## Use instead
 Fix the syntax error; `python -m py_compile FILE` shows the same message.
 """)
-register("DG002", "not-utf8", "A Python file is not valid UTF-8.", """
+register("DG002", "not-utf8", "A Python file is not valid UTF-8 (or its coding line's encoding).", """
 ## What it does
-Reports a source file whose bytes are not UTF-8, at the line of the first bad byte.
+Reports a source file whose bytes are not UTF-8, at the line of the first bad byte. A file with
+a PEP 263 coding line (`# -*- coding: latin-1 -*-`) is read in the encoding it names, as Python
+reads it; bytes that are not valid in it, or an unknown encoding, are reported.
 
 ## Why is this bad?
-Python 3 reads source as UTF-8 by default; such a file is skipped.
+Python 3 reads source as UTF-8 by default, and refuses to import such a file; it is skipped.
 
 ## Example
-A file saved as Latin-1 with `é` in a comment.
+A file saved as Latin-1 with `é` in a comment, and no coding line.
 
 ## Use instead
-Save the file as UTF-8.
+Save the file as UTF-8 (or declare its encoding in a coding line on its first two lines).
 """)
 register("DG003", "malformed-docstring", "A docstring does not follow its style.", """
 ## What it does
@@ -79,6 +81,25 @@ model:
 Fix the indentation or syntax the message names.
 """)
 
+
+register("DG007", "unreadable-file", "A file or folder under the checked tree cannot be read.", """
+## What it does
+Reports a Python file, config file or folder under the checked paths that docgen may not read
+(its permissions, a broken mount), with the reason the system gave.
+
+## Why is this bad?
+Nothing in it is checked, so its findings are missing from the report; the rest of the tree is
+still checked. A path named on the command line that cannot be read is an error instead (exit 2).
+
+## Example
+```console
+$ chmod 000 mypkg/experimental
+```
+
+## Use instead
+Give the user running docgen read access (`chmod -R u+rX mypkg`), or leave the folder out with
+`exclude = ["mypkg/experimental/*"]`.
+""")
 
 def diagnostic_findings(diagnostics: tuple[Diagnostic, ...]) -> list[Finding]:
     return [Finding(d.code, d.message, d.file, d.line, subject=d.message) for d in diagnostics]

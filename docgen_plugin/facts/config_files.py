@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from docgen_plugin.facts.discover import CONFIG_SUFFIXES, SourceFile
+from docgen_plugin.facts.discover import CONFIG_SUFFIXES, SourceFile, unreadable_diagnostic
 from docgen_plugin.facts.model import ConfigFileFacts, ConfigKey, Diagnostic, Facts, ObjectFacts
 from docgen_plugin.settings import Settings
 
@@ -169,6 +169,9 @@ def read_config_files(
         except ConfigFileError as error:
             diagnostics.append(Diagnostic("DG004", f"{error}; fix the file", source.display,
                                           error.line))
+            continue
+        except OSError as error:
+            diagnostics.append(unreadable_diagnostic(source.path, source.display, error))
             continue
         out.append(match_config_class(config, facts, settings))
     return out, diagnostics

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from docgen_plugin.errors import SourceError
+from docgen_plugin.facts.model import Diagnostic
+from docgen_plugin.files import os_error_message, os_error_reason
 
 CONFIG_SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml"}
 _SKIP_DIRS = {"__pycache__", "node_modules", "site", "_build", "build", "dist"}
@@ -75,27 +77,46 @@ def resolve_target(target: str, root: Path) -> Path:
                       target)
 
 
-def _walk(folder: Path) -> list[Path]:
+def _walk(folder: Path, unreadable: list[tuple[Path, OSError]]) -> list[Path]:
+    """Files under a folder; folders that cannot be listed go to `unreadable`."""
+    try:
+        children = sorted(folder.iterdir())
+    except OSError as error:
+        unreadable.append((folder, error))
+        return []
     files: list[Path] = []
-    for child in sorted(folder.iterdir()):
+    for child in children:
         if child.name.startswith(".") or child.name in _SKIP_DIRS or child.name.endswith(".egg-info"):
             continue
         if child.is_dir() and not child.is_symlink():
-            files.extend(_walk(child))
+            files.extend(_walk(child, unreadable))
         elif child.is_file():
             files.append(child)
     return files
 
 
+def unreadable_diagnostic(path: Path, display: str, error: OSError) -> Diagnostic:
+    """DG007 for a file or folder under a checked tree that cannot be read."""
+    what = "folder" if path.is_dir() else "file"
+    return Diagnostic("DG007", f"cannot read this {what} ({os_error_reason(error)}); "
+                      f"{'its files are' if what == 'folder' else 'it is'} not checked", display)
+
+
 def discover(
     targets: tuple[str, ...] | list[str], root: Path, exclude: tuple[str, ...] = ()
-) -> tuple[list[SourceFile], list[SourceFile]]:
-    """Python sources and config files under the targets, each once, in a stable order."""
+) -> tuple[list[SourceFile], list[SourceFile], list[Diagnostic]]:
+    """Python sources and config files under the targets, each once, in a stable order, and a
+    DG007 diagnostic for each folder under them that cannot be listed."""
     python: dict[Path, SourceFile] = {}
     configs: dict[Path, SourceFile] = {}
+    unreadable: list[tuple[Path, OSError]] = []
     for target in targets:
         path = resolve_target(target, root)
-        files = _walk(path) if path.is_dir() else [path]
+        before = len(unreadable)
+        files = _walk(path, unreadable) if path.is_dir() else [path]
+        if unreadable[before:] and unreadable[before][0] == path:  # the folder the user named
+            raise SourceError(f"cannot read {os_error_message(unreadable[before][1], target)}",
+                              target)
         for file in files:
             if _excluded(file, root, exclude):
                 continue
@@ -108,4 +129,7 @@ def discover(
                 and file.stat().st_size <= MAX_CONFIG_BYTES
             ):
                 configs.setdefault(key, SourceFile(file, "", _display(file, root)))
-    return list(python.values()), list(configs.values())
+    diagnostics = {_display(p, root): unreadable_diagnostic(p, _display(p, root), e)
+                   for p, e in unreadable  # an excluded folder: one whose files are excluded
+                   if not _excluded(p, root, exclude) and not _excluded(p / "x", root, exclude)}
+    return list(python.values()), list(configs.values()), list(diagnostics.values())

@@ -7,6 +7,7 @@ DG0xx diagnostic and the rest of the file (and of the tree) is still read.
 from __future__ import annotations
 
 import ast
+import codecs
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -16,6 +17,7 @@ from typing import Any
 import griffe
 
 from docgen_plugin.facts.behaviour import OWN_CONFIG, BodyReader, attribute_map, own_field_reads
+from docgen_plugin.facts.discover import unreadable_diagnostic
 from docgen_plugin.facts.docstrings import parse_docstring
 from docgen_plugin.facts.model import (
     ConfigField,
@@ -47,17 +49,49 @@ _CONFIG_SUFFIXES = ("Config", "Configuration", "Settings", "HParams", "Hparams",
 
 
 def read_source(path: Path, display: str) -> tuple[str | None, list[Diagnostic]]:
-    """The file's text, or a DG002 diagnostic naming the bad byte's line."""
-    data = path.read_bytes()
+    """The file's text, decoded as Python does (UTF-8, or the encoding a PEP 263 coding line
+    names), or a DG002 diagnostic naming the bad byte's line (DG007: the file is unreadable)."""
     try:
-        return data.decode("utf-8"), []
+        data = path.read_bytes()
+    except OSError as error:
+        return None, [unreadable_diagnostic(path, display, error)]
+    bom = data.startswith(codecs.BOM_UTF8)
+    encoding, declared = "utf-8-sig" if bom else "utf-8", _coding_line(data)
+    if declared is not None:
+        try:
+            named = codecs.lookup(declared).name
+        except LookupError:
+            return None, [Diagnostic("DG002", f"unknown encoding {declared!r} in the coding line; "
+                                     "fix it, or save the file as UTF-8 without one", display)]
+        if bom and named != "utf-8":
+            return None, [Diagnostic("DG002", f"the coding line says {declared} but the file "
+                                     "starts with a UTF-8 BOM; fix the coding line", display)]
+        encoding = encoding if bom else named
+    try:
+        return data.decode(encoding), []
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
+        said = "UTF-8" if declared is None else f"{declared}, as its coding line says"
         return None, [Diagnostic(
-            "DG002",
-            f"not valid UTF-8 (byte 0x{data[error.start]:02x}); save the file as UTF-8",
+            "DG002", f"not valid {said} (byte 0x{data[error.start]:02x}); save the file as UTF-8",
             display, line,
         )]
+
+
+_CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+_BLANK_OR_COMMENT = re.compile(rb"^[ \t\f]*(?:#.*)?\r?$")
+
+
+def _coding_line(data: bytes) -> str | None:
+    """The encoding a PEP 263 coding line names: on line 1, or on line 2 after a comment."""
+    first, _, rest = data.removeprefix(codecs.BOM_UTF8).partition(b"\n")
+    for line in (first, rest.partition(b"\n")[0]):
+        match = _CODING.match(line)
+        if match:
+            return match.group(1).decode("ascii")
+        if not _BLANK_OR_COMMENT.match(line):
+            return None
+    return None
 
 
 def extract_module(path: Path, module: str, display: str, style: str = "auto") -> ModuleFacts:
@@ -230,12 +264,15 @@ class _Reader:
         """Give each documented parameter the source line where the docstring names it."""
         from dataclasses import replace
 
+        lines = self.lines[doc.line - 1:min(doc.end_line, len(self.lines))]
+        first = _first_lines(lines, doc.line)  # one pass: a regex per name was quadratic
+
         def line_of(name: str) -> int:
+            if _WORD.fullmatch(name):
+                return first.get(name, doc.line)
             pattern = re.compile(rf"^\s*(?::\w+\s+(?:[^:]*\s)?)?\**{re.escape(name)}\b")
-            for number in range(doc.line, min(doc.end_line, len(self.lines)) + 1):
-                if pattern.search(self.lines[number - 1]):
-                    return number
-            return doc.line
+            return next((doc.line + i for i, text in enumerate(lines) if pattern.search(text)),
+                        doc.line)
 
         return replace(
             doc,
@@ -488,6 +525,29 @@ def _calls_super(method: ast.AST, name: str) -> bool:
         and isinstance(node.func.value.func, ast.Name) and node.func.value.func.id == "super"
         for node in ast.walk(method)
     )
+
+
+# What a docstring line can name: `name ...` / `*name` at its start, or any word after a space
+# in the head of a Sphinx field (`:param int name:`), as `^\s*(?::\w+\s+(?:[^:]*\s)?)?\**name\b`.
+_WORD = re.compile(r"\w+")
+_LEADING_NAME = re.compile(r"\s*\**(\w+)")
+_FIELD_PREFIX = re.compile(r"\s*:\w+\s+")
+_FIELD_NAME = re.compile(r"(?:^|(?<=\s))\**(\w+)")
+
+
+def _first_lines(lines: list[str], start: int) -> dict[str, int]:
+    """Name -> number of the first line that names it (lines numbered from `start`)."""
+    first: dict[str, int] = {}
+    for number, text in enumerate(lines, start=start):
+        names = []
+        if leading := _LEADING_NAME.match(text):
+            names.append(leading.group(1))
+        if prefix := _FIELD_PREFIX.match(text):
+            head = text[prefix.end():].split(":", 1)[0]
+            names += [m.group(1) for m in _FIELD_NAME.finditer(head)]
+        for name in names:
+            first.setdefault(name, number)
+    return first
 
 
 def _exported(obj: griffe.Object) -> bool | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from docgen_plugin.facts.cache import FactsCache, content_hash, encode
 from docgen_plugin.facts.config_files import read_config_files
-from docgen_plugin.facts.discover import SourceFile, discover
+from docgen_plugin.facts.discover import SourceFile, discover, unreadable_diagnostic
 from docgen_plugin.facts.extract import extract_module
 from docgen_plugin.facts.link import link
 from docgen_plugin.facts.model import Facts, ModuleFacts
@@ -34,13 +34,20 @@ def load_facts(
 ) -> Facts:
     """Facts of every package and config file under `paths` (see `discover`)."""
     targets = [str(p) for p in paths] or list(settings.packages) or ["."]
-    sources, config_sources = discover(targets, settings.root_path, settings.exclude)
+    found, config_sources, unreadable = discover(targets, settings.root_path, settings.exclude)
     modules: dict[str, ModuleFacts] = {}
     todo: list[tuple[SourceFile, str]] = []
+    sources: list[SourceFile] = []
     with _gc_paused():
         cache = FactsCache(settings.cache_path if use_cache else None, settings.docstring_style)
-        for source in sources:
-            digest = content_hash(source.path.read_bytes())
+        for source in found:
+            try:
+                data = source.path.read_bytes()
+            except OSError as error:  # reported, and the rest of the tree is still read
+                unreadable.append(unreadable_diagnostic(source.path, source.display, error))
+                continue
+            sources.append(source)
+            digest = content_hash(data)
             cached = cache.get(source.display, digest)
             if cached is not None and cached.module == source.module:
                 modules[source.display] = cached
@@ -58,7 +65,7 @@ def load_facts(
         return Facts(
             objects=linked.objects,
             config_files=tuple(config_files),
-            diagnostics=(*linked.diagnostics, *config_diagnostics),
+            diagnostics=(*unreadable, *linked.diagnostics, *config_diagnostics),
             config_reads=linked.config_reads,
         )
 

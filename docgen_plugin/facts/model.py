@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from functools import cached_property
 from typing import Any, Literal, TypeVar, get_args, get_origin, get_type_hints
 
 ParamKind = Literal[
@@ -18,6 +19,17 @@ ParamKind = Literal[
 ]
 ObjectKind = Literal["class", "function", "method", "module"]
 ConfigKind = Literal["dataclass", "pydantic", "pretrained", "attrs", "annotated"]
+
+
+_Named = TypeVar("_Named", "Param", "DocParam")
+
+
+def _by_name(items: tuple[_Named, ...]) -> dict[str, _Named]:
+    """Name -> the first item of that name (as a scan from the start would find it)."""
+    found: dict[str, _Named] = {}
+    for item in items:
+        found.setdefault(item.name, item)
+    return found
 
 
 @dataclass(frozen=True)
@@ -49,7 +61,11 @@ class Signature:
     line: int = 0
 
     def param(self, name: str) -> Param | None:
-        return next((p for p in self.params if p.name == name), None)
+        return self._params.get(name)
+
+    @cached_property
+    def _params(self) -> dict[str, Param]:  # a lookup per entry was quadratic at 10^4 entries
+        return _by_name(self.params)
 
     @property
     def own_params(self) -> tuple[Param, ...]:
@@ -113,7 +129,11 @@ class Docstring:
         return self.text.strip().split("\n\n", 1)[0].strip()
 
     def param(self, name: str) -> DocParam | None:
-        return next((p for p in self.params if p.name == name), None)
+        return self._params.get(name)
+
+    @cached_property
+    def _params(self) -> dict[str, DocParam]:
+        return _by_name(self.params)
 
 
 @dataclass(frozen=True)

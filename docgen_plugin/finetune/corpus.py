@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from docgen_plugin.checks.pages import discover_pages
+from docgen_plugin.errors import CorpusError
 from docgen_plugin.facts.discover import resolve_target
 from docgen_plugin.facts.model import Facts, ObjectFacts, to_dict
 from docgen_plugin.finetune.corpus_clean import (
@@ -214,7 +215,7 @@ def build_corpus(sources: Sequence[str], out: Path, settings: Settings) -> Corpu
     facts = load_facts(code or list(settings.packages), settings) if (code or settings.packages) else Facts()
     found = Found(items=[], removed=Counter(), problems=[])
     found.problems += [f"{d.file}:{d.line}: {d.code} {d.message}" for d in facts.diagnostics
-                       if d.code in ("DG001", "DG002")]
+                       if d.code in ("DG001", "DG002", "DG007")]
     if code:
         docstring_items(facts, found)
     if pages:
@@ -232,6 +233,8 @@ def build_corpus(sources: Sequence[str], out: Path, settings: Settings) -> Corpu
             continue
         ids[index] = record.id
         records.append(record)
+    if not records:  # nothing to write: say why instead of writing an empty corpus
+        raise CorpusError(_why_empty(sources, code, folders, found))
     kept_pairs = [(ids[i], ids[j]) for i, j in pairs if i in ids and j in ids]
     chosen = assign_splits([SplitItem(r.id, r.group) for r in records], kept_pairs,
                            validation_share=settings.validation_share, test_share=settings.test_share,
@@ -254,6 +257,23 @@ def build_corpus(sources: Sequence[str], out: Path, settings: Settings) -> Corpu
     write_card(out, card)
     return CorpusSummary(out=out, counts=card["counts"], removed=dict(card["removed"]),
                          problems=tuple(found.problems), sources=tuple(source_rows))
+
+
+def _why_empty(sources: Sequence[str], code: list[str], folders: dict[str, Path],
+               found: Found) -> str:
+    named = ", ".join(sources)
+    if found.removed:
+        removed = ", ".join(f"{reason} {count}" for reason, count in sorted(found.removed.items()))
+        return (f"no record left from {named}: every text found was removed ({removed}); "
+                "see --min-chars/--max-chars and the sources' docstrings")
+    loose = [s for s in sources if s not in code and folders[s].is_dir()
+             and any(folders[s].rglob("*.py"))]
+    if loose:
+        return (f"no docstrings or doc sections found in {named}: {loose[0]} has Python files but "
+                "no __init__.py, so it was read as docs pages, not code; name the package "
+                "folder (the one with __init__.py), or add one")
+    return (f"no docstrings or doc sections found in {named}: give packages whose public "
+            "objects have docstrings, or docs pages with sections (Usage, Parameters, ...)")
 
 
 def _source_rows(sources: Sequence[str], folders: dict[str, Path], code: list[str],

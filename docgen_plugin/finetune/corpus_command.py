@@ -23,6 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-chars", type=int, default=None, help="Drop longer texts.")
     parser.add_argument("--validation-share", type=float, default=None, help="Share for validation.")
     parser.add_argument("--test-share", type=float, default=None, help="Share for the test split.")
+    parser.add_argument("--force", action="store_true",
+                        help="Write into DIR even when it holds files that are not a docgen corpus.")
 
 
 def _settings(args: argparse.Namespace, settings: Settings) -> Settings:
@@ -43,11 +45,32 @@ def _settings(args: argparse.Namespace, settings: Settings) -> Settings:
     return merged
 
 
+def check_out_folder(out: Path, *, force: bool) -> None:
+    """Before any work: `CorpusError` for an output that is a file, or a folder holding other
+    things than a docgen corpus (its files would sit beside the splits) unless `force`."""
+    from docgen_plugin.errors import CorpusError
+    from docgen_plugin.finetune.records import DATACARD_JSON, DATACARD_MD, SPLITS
+
+    if out.exists() and not out.is_dir():
+        raise CorpusError(f"-o {out}: it is a file; give a folder for the corpus (new or empty)",
+                          str(out))
+    if not out.is_dir() or force or (out / DATACARD_JSON).is_file():
+        return  # new, forced, or a corpus written before: rewritten in place
+    ours = {f"{split}.jsonl" for split in SPLITS} | {DATACARD_JSON, DATACARD_MD}
+    others = sorted(p.name for p in out.iterdir() if p.name not in ours)
+    if others:
+        shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+        raise CorpusError(f"-o {out}: the folder holds other files ({shown}) and no docgen "
+                          "corpus; give a new or empty folder, or --force to write into it",
+                          str(out))
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from docgen_plugin.finetune.corpus import build_corpus
     from docgen_plugin.finetune.records import SPLITS
 
     settings = _settings(args, settings)
+    check_out_folder(args.out, force=args.force)
     start = time.perf_counter()
     summary = build_corpus(args.sources, args.out, settings)
     seconds = time.perf_counter() - start

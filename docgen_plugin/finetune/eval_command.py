@@ -65,6 +65,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         s for s in SYSTEMS if s != ADAPTER))
     adapter = check_adapter(settings) if ADAPTER in systems or args.adapter else None
     out = args.output or corpus / f"eval-{adapter.name if adapter else 'base'}"
+    if out.exists() and not out.is_dir():  # before the models run, not after
+        raise CorpusError(f"-o {out}: it is a file; give a folder for the report", str(out))
     options = EvalOptions(out=out, systems=systems, shots=args.shots, split=args.split,
                           limit=args.limit, progress=not args.quiet)
     result = evaluate(corpus, settings, options)

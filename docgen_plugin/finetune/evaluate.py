@@ -251,10 +251,10 @@ class GenerationCache:
         self.path = path
         self.entries: dict[str, str] = {}
         if path.is_file():
-            with path.open(encoding="utf-8") as lines:
+            with path.open("rb") as lines:
                 for number, line in enumerate(lines, 1):
                     try:
-                        entry = json.loads(line)
+                        entry = json.loads(line)  # bytes: a bad byte is a bad line too
                         self.entries[str(entry["key"])] = str(entry["raw"])
                     except (ValueError, KeyError, TypeError):  # a line cut by a crash
                         logger.debug("%s:%d: unreadable cache line skipped", path, number)

@@ -113,8 +113,13 @@ def read_split(corpus: Path, split: str) -> list[CorpusRecord]:
             str(path),
         )
     records = []
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise CorpusError(f"{path}:{number}: not UTF-8 text; rebuild the corpus with "
+                                  "`docgen corpus`", str(path)) from error
             if line.strip():
                 records.append(record_from_json(line, path, number))
     return records

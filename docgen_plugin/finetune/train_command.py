@@ -60,6 +60,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from docgen_plugin.errors import SettingsError
+
+    if args.output.exists() and not args.output.is_dir():  # before anything is loaded
+        raise SettingsError(f"-o {args.output}: it is a file; give a folder for the adapter "
+                            "(a new one, or one `docgen finetune` wrote)")
     from docgen_plugin.finetune.train import TrainOptions, parse_sweep, rank_info, sweep, train
 
     if args.model:

@@ -80,6 +80,7 @@ class DraftCache:
         self.root = Path(root)
         self.drafts = self.root / "drafts"
         self.facts = self.root / "facts"
+        self._discarded: set[Path] = set()
 
     def _path(self, folder: Path, key: str) -> Path:
         return folder / key[:2] / f"{key}.json"
@@ -98,6 +99,9 @@ class DraftCache:
         return data
 
     def _discard(self, path: Path, what: str, why: str) -> None:
+        if path in self._discarded:  # a read-only cache keeps it: say so once a run
+            return
+        self._discarded.add(path)
         logger.warning("docgen: discarding corrupt %s cache entry %s (%s)", what, path, why)
         try:
             path.unlink(missing_ok=True)
@@ -118,19 +122,15 @@ class DraftCache:
         data = self._read(path, "draft")
         if data is None:
             return None
-        try:
-            entry = CacheEntry(
-                key=str(data["key"]),
-                object=str(data["object"]),
-                section=str(data["section"]),
-                text=str(data["text"]),
-                status=str(data["status"]),
-                reasons=tuple(str(r) for r in data.get("reasons", ())),
-                facts=str(data.get("facts", "")),
-            )
-        except (KeyError, TypeError) as error:
-            self._discard(path, "draft", f"missing {error}")
+        problem = _entry_problem(data)  # `str(None)` once put the word "None" on a page
+        if problem is not None:
+            self._discard(path, "draft", problem)
             return None
+        entry = CacheEntry(
+            key=data["key"], object=data["object"], section=data["section"], text=data["text"],
+            status=data["status"], reasons=tuple(data.get("reasons", ())),
+            facts=data.get("facts", ""),
+        )
         if entry.key != key:
             self._discard(path, "draft", "key does not match its file name")
             return None
@@ -159,3 +159,18 @@ class DraftCache:
         except (KeyError, TypeError, ValueError) as error:
             self._discard(path, "facts", str(error))
             return None
+
+
+def _entry_problem(data: dict[str, Any]) -> str | None:
+    """What is wrong with a draft entry's fields, by type; None when nothing is."""
+    for name in ("key", "object", "section", "text", "status"):
+        if name not in data:
+            return f"no `{name}`"
+        if not isinstance(data[name], str):
+            return f"`{name}` is {type(data[name]).__name__}, not a string"
+    reasons = data.get("reasons", [])
+    if not isinstance(reasons, list) or not all(isinstance(r, str) for r in reasons):
+        return "`reasons` is not a list of strings"
+    if not isinstance(data.get("facts", ""), str):
+        return "`facts` is not a string"
+    return None

@@ -23,7 +23,14 @@ from docgen_plugin.facts.model import Facts, ObjectFacts
 from docgen_plugin.generate.cache import DraftCache
 from docgen_plugin.generate.drafting import Draft, DraftRequest, draft_sections, find_object
 from docgen_plugin.generate.prompts import context_fingerprint
-from docgen_plugin.markers import MarkerBlock, apply_drafts, parse_markers, read_page, write_page
+from docgen_plugin.markers import (
+    MarkerBlock,
+    apply_drafts,
+    check_writable_page,
+    parse_markers,
+    read_page,
+    write_page,
+)
 from docgen_plugin.sections.catalogue import Catalogue, build_catalogue, catalogue_from_settings
 from docgen_plugin.settings import Settings
 
@@ -62,7 +69,8 @@ def add_draft_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--update", action="store_true",
                         help="With --write: edit stale sections for what changed in the code.")
     parser.add_argument("--force", action="store_true",
-                        help="With --write: overwrite text a human edited or marked reviewed.")
+                        help="With --write: overwrite text a human edited or marked reviewed, "
+                        "and write a read-only page (its mode stays).")
     parser.add_argument("--refresh", action="store_true", help="Ignore cached drafts.")
     _add_model_options(parser)
 
@@ -166,10 +174,14 @@ def run_draft(args: argparse.Namespace, settings: Settings) -> int:
     if not args.objects and args.write is None:
         raise SettingsError("name an object to draft (e.g. `docgen draft pkg.Model`), or give "
                             "--write PAGE with docgen markers in it")
+    if args.write is not None:  # a page that cannot be written fails before any drafting
+        note = check_writable_page(args.write, force=args.force)
+        if note:
+            print(f"docgen: {note}", file=sys.stderr)
+    page = read_page(args.write) if args.write else ""
     facts = load_facts(args.source or [], settings)
     catalogue = build_catalogue(settings.section_synonyms)
     cache = DraftCache(settings.cache_path)
-    page = read_page(args.write) if args.write else ""
     blocks = parse_markers(page, str(args.write)) if args.write else []
     requests = _requests(args, settings, facts, catalogue, blocks, cache)
     if not requests:

@@ -233,6 +233,11 @@ def _check_model_dir(path: Path) -> None:
             raise ModelError(
                 f"{index}: shard {missing[0]} is missing; copy the whole model folder", str(path)
             )
+    for weights in sorted(path.glob("*.safetensors")):  # headers only: cheap on every build
+        header, problem = _whole_safetensors(weights)
+        if header is None:
+            raise ModelError(f"{weights}: corrupt safetensors file ({problem}); copy or save the "
+                             "model again", str(path))
 
 
 def _no_safetensors(path: Path, what: str, fix: str) -> str:
@@ -269,6 +274,74 @@ def _check_adapter_dir(path: Path) -> None:
         raise ModelError(
             _no_safetensors(path, "adapter", "peft_model.save_pretrained(folder)"), str(path)
         )
+    problem = adapter_problem(path)  # here, not 13 s into loading the model
+    if problem is not None:
+        raise ModelError(f"{path}: not a usable LoRA adapter: {problem}; train it again with "
+                         "`docgen finetune`, or copy the whole folder again", str(path))
+
+
+def adapter_problem(folder: Path) -> str | None:
+    """Why an adapter folder cannot be applied, from its files alone (None: nothing found):
+    `adapter_config.json` must be a LoRA config, the safetensors file whole, and every LoRA
+    tensor's rank that of the config (`r`, or a value of `rank_pattern`)."""
+    try:
+        config = json.loads((folder / "adapter_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        return f"adapter_config.json cannot be read ({error})"
+    if not isinstance(config, dict):
+        return "adapter_config.json is not a JSON object"
+    if config.get("peft_type", "LORA") != "LORA":
+        return f"adapter_config.json is a {config.get('peft_type')} adapter; docgen applies LoRA"
+    ranks = {config.get("r", 8)}
+    if isinstance(config.get("rank_pattern"), dict):
+        ranks |= set(config["rank_pattern"].values())
+    weights = folder / "adapter_model.safetensors"
+    header, problem = _whole_safetensors(weights)
+    if header is None:
+        return f"adapter_model.safetensors is corrupt ({problem})"
+    lora = {n: info["shape"] for n, info in header.items() if ".lora_" in n and n != "__metadata__"}
+    if not lora:
+        return "adapter_model.safetensors holds no LoRA tensors"
+    for name, shape in sorted(lora.items()):
+        rank = shape[0] if "lora_A" in name or "lora_embedding_A" in name else shape[-1]
+        if len(shape) == 2 and rank not in ranks:
+            return (f"tensor {name} has rank {rank}, adapter_config.json says r = "
+                    f"{sorted(ranks)[0] if len(ranks) == 1 else sorted(ranks)}")
+    return None
+
+
+_DTYPE_BYTES = {"BOOL": 1, "U8": 1, "I8": 1, "F8_E4M3": 1, "F8_E5M2": 1, "I16": 2, "U16": 2,
+                "F16": 2, "BF16": 2, "I32": 4, "U32": 4, "F32": 4, "I64": 8, "U64": 8, "F64": 8}
+
+
+def _whole_safetensors(path: Path) -> tuple[dict[str, Any] | None, str]:
+    """The header of a safetensors file whose tensors all lie, at their declared sizes, in
+    the file, and fill it to its end (as safetensors itself demands); else None and why."""
+    try:
+        with path.open("rb") as stream:
+            raw = _read_header_bytes(stream)
+        header = json.loads(raw)
+        size = path.stat().st_size - 8 - len(raw)
+    except (OSError, ValueError) as error:
+        return None, str(error)
+    if not isinstance(header, dict):
+        return None, "its header is not a JSON object"
+    end = 0
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        try:
+            start, stop = info["data_offsets"]
+            count = math.prod(int(n) for n in info["shape"])
+            width = _DTYPE_BYTES[info["dtype"]]
+        except (KeyError, TypeError, ValueError):
+            return None, f"tensor {name} has a malformed header entry"
+        if not (isinstance(start, int) and isinstance(stop, int)) or stop - start != count * width:
+            return None, f"tensor {name}: its bytes do not match its shape and dtype"
+        end = max(end, stop)
+    if end != size:
+        return None, f"{size} bytes of tensor data where the header describes {end} (truncated?)"
+    return header, ""
 
 
 # --- hashing (no torch) -----------------------------------------------------------------------
@@ -342,11 +415,15 @@ def weights_summary(folder: Path, pattern: str = "*.safetensors") -> dict[str, A
     dtypes: set[str] = set()
     for path in sorted(folder.glob(pattern)):
         size += path.stat().st_size
-        for name, info in safetensors_header(path).items():
-            if name == "__metadata__":
-                continue
-            parameters += math.prod(info["shape"])
-            dtypes.add(info["dtype"])
+        try:
+            for name, info in safetensors_header(path).items():
+                if name == "__metadata__":
+                    continue
+                parameters += math.prod(info["shape"])
+                dtypes.add(info["dtype"])
+        except (ValueError, KeyError, TypeError) as error:
+            raise ModelError(f"{path}: corrupt safetensors file ({error}); copy or save the "
+                             "weights again", str(path)) from error
     return {"parameters": parameters, "size_bytes": size, "stored_dtypes": sorted(dtypes)}
 
 

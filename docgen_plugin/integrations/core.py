@@ -18,6 +18,7 @@ from typing import Any
 from docgen_plugin.checks.finding import Finding
 from docgen_plugin.errors import DocgenError
 from docgen_plugin.facts.model import Facts, ObjectFacts
+from docgen_plugin.files import os_error_message
 from docgen_plugin.markers import MarkerBlock, MarkerError, parse_markers
 from docgen_plugin.sections.catalogue import Catalogue, catalogue_from_settings
 from docgen_plugin.sections.render import escape_html
@@ -39,6 +40,10 @@ def set_current_build(settings: Settings | None, build: BuildDrafts | None) -> N
 def current_build() -> tuple[Settings, BuildDrafts] | None:
     return _CURRENT
 
+
+def user_message(error: DocgenError | OSError) -> str:
+    """The one line a host shows for an error: an OSError names its path and the fix."""
+    return os_error_message(error) if isinstance(error, OSError) else str(error)
 
 @dataclass(frozen=True)
 class PageSource:

@@ -107,8 +107,8 @@ def _before_read(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> Non
         findings = problems
         if app.config.docgen_check:
             findings += core.check_build(facts, markdown_pages, settings)
-    except DocgenError as error:
-        raise ExtensionError(f"docgen: {error}") from error
+    except (DocgenError, OSError) as error:  # one line, no traceback
+        raise ExtensionError(f"docgen: {core.user_message(error)}") from error
     app._docgen = (settings, build)  # type: ignore[attr-defined]  # read by directives
     for finding in findings:
         location = finding.file if Path(finding.file).is_absolute() else str(

@@ -6,6 +6,7 @@ run, on `--update`, and in the fallback when a draft fails verification.
 
 from __future__ import annotations
 
+import html
 import re
 
 from docgen_plugin.facts.model import ConfigField, Facts, ObjectFacts, Param, Signature
@@ -13,8 +14,6 @@ from docgen_plugin.sections.catalogue import SectionSpec, category
 
 TODO = "TODO(docgen)"
 _IDENT = re.compile(r"[A-Za-z_][\w.]*")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.DOTALL)
 
 
 def short_name(path: str) -> str:
@@ -31,26 +30,95 @@ def todo(text: str) -> str:
 
 
 def escape_html(markdown: str) -> str:
-    """`<` outside code spans and fenced blocks becomes `&lt;`: no raw HTML survives.
+    """Markdown from a docstring, a page or a model made safe to publish: `<` outside code
+    spans and fenced blocks becomes `&lt;` (no raw HTML survives), and a link or image whose
+    destination is not relative, http(s) or mailto (`javascript:`, `data:`, ...) is left as
+    text (see `_break_unsafe_links`).
 
     Only `<` needs escaping: without it no tag, comment or autolink can open, and `>` must
     stay because it starts block quotes.
     """
+    lines = markdown.splitlines(keepends=True)
     out: list[str] = []
-    fence: str | None = None
-    for line in markdown.splitlines(keepends=True):
-        match = _FENCE.match(line)
-        if fence is not None:
-            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
-                fence = None
-            out.append(line)
+    last = 0
+    for first, stop in _fenced_blocks(lines):  # a link may span two lines: prose goes whole
+        out += [_escape_prose(lines[last:first]), *lines[first:stop]]
+        last = stop
+    return "".join([*out, _escape_prose(lines[last:])])
+
+
+# A fence both Python-Markdown (fenced_code) and CommonMark read as one: at the start of the
+# line, a plain info string, and closed by the first fence of its kind that CommonMark would
+# take, which must also be the exact one Python-Markdown waits for. Anything else is prose
+# (its `<` escaped): an unclosed fence is code to CommonMark but text to Python-Markdown.
+_OPENING_FENCE = re.compile(r"(`{3,}|~{3,})[ ]*(?:\{[^<`\n]*\}|\.?[\w#.+-]*)[ ]*\r?\n?$")
+_CLOSING_FENCE = re.compile(r"( {0,3})(`{3,}|~{3,})[ \t]*\r?\n?$")
+
+
+def _fenced_blocks(lines: list[str]) -> list[tuple[int, int]]:
+    """(first, stop) line ranges of the fenced code blocks in `lines`."""
+    blocks: list[tuple[int, int]] = []
+    index = 0
+    while index < len(lines):
+        opening = _OPENING_FENCE.match(lines[index])
+        if opening is None:
+            index += 1
             continue
-        if match:
-            fence = match.group(1)
-            out.append(line)
+        fence = opening.group(1)
+        closing = next(((number, match) for number in range(index + 1, len(lines))
+                        if (match := _CLOSING_FENCE.match(lines[number]))
+                        and match.group(2)[0] == fence[0] and len(match.group(2)) >= len(fence)),
+                       None)
+        if closing is None or closing[1].group(1) or closing[1].group(2) != fence:
+            index += 1  # not a fence to both: the opening line is prose
             continue
-        out.append(_escape_outside_spans(line))
-    return "".join(out)
+        blocks.append((index, closing[0] + 1))
+        index = closing[0] + 1
+    return blocks
+
+
+# A code span as both CommonMark and Python-Markdown read one, when in doubt not one (then its
+# text is escaped too, which is safe): a whole backtick run not after a backslash, closed by a
+# run of the same length on the same line.
+_CODE_SPAN = re.compile(r"(?<![\\`])(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+# `](destination` of an inline link or image, and `[label]: destination` of a reference.
+_LINK_DESTINATION = re.compile(r"\](\s*\()[ \t]*\n?\s*(<[^>\n]*>?|\S*)")
+_REFERENCE = re.compile(r"^( {0,3})\[[^\]\n]*\]:[ \t]*\n?\s*(\S*)", re.MULTILINE)
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+_IGNORED_IN_URLS = re.compile(r"[\x00-\x20\x7f\\<]")  # what browsers and renderers drop
+SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+
+
+def _escape_prose(lines: list[str]) -> str:
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    for line in lines:
+        spans += [(offset + m.start(), offset + m.end()) for m in _CODE_SPAN.finditer(line)]
+        offset += len(line)
+    text = _break_unsafe_links("".join(lines), spans)
+    return "".join(_escape_outside_spans(line) for line in text.splitlines(keepends=True))
+
+
+def is_safe_destination(destination: str) -> bool:
+    """A relative link, or one to http(s) or mailto; read as a browser does (entities
+    decoded, tabs, newlines and backslashes dropped), so `jav&#x61;script:` is not one."""
+    match = _SCHEME.match(_IGNORED_IN_URLS.sub("", html.unescape(destination)))
+    return match is None or match.group(1).lower() in SAFE_SCHEMES
+
+
+def _break_unsafe_links(text: str, spans: list[tuple[int, int]]) -> str:
+    """Each unsafe link as text: a backslash before its `(` (or its reference's `[`) keeps
+    every character visible and leaves nothing for a renderer to turn into `href`."""
+    def in_code(position: int) -> bool:
+        return any(start <= position < stop for start, stop in spans)
+
+    cuts = [m.start(1) + m.group(1).index("(") for m in _LINK_DESTINATION.finditer(text)
+            if not in_code(m.start()) and not is_safe_destination(m.group(2))]
+    cuts += [m.end(1) for m in _REFERENCE.finditer(text)
+             if not in_code(m.end(1)) and not is_safe_destination(m.group(2))]
+    for cut in sorted(cuts, reverse=True):
+        text = text[:cut] + "\\" + text[cut:]
+    return text
 
 
 def _escape_outside_spans(text: str) -> str:

@@ -224,7 +224,7 @@ def test_shipped_adapter_is_the_default_models_unless_none(
     # the adapter hash is in the draft cache key: a different adapter, a different key
     other = _copy(adapter_dir, adapter_dir.parent, "other")
     (other / "adapter_config.json").write_text(
-        (other / "adapter_config.json").read_text().replace('"r": 4', '"r": 5'))
+        (other / "adapter_config.json").read_text().replace('"lora_alpha": 8', '"lora_alpha": 9'))
     monkeypatch.setattr(models, "SHIPPED_ADAPTER", other)
     assert resolve_model(Settings()).adapter_hash != resolved.adapter_hash
 

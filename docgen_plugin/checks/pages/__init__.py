@@ -108,7 +108,11 @@ def discover_pages(targets: Iterable[str], settings: Settings) -> list[tuple[Pat
 
 def _walk(folder: Path) -> list[Path]:
     out: list[Path] = []
-    for child in folder.iterdir():
+    try:
+        children = list(folder.iterdir())
+    except OSError:  # reported once, as DG007, by the facts' discovery of the same tree
+        return out
+    for child in children:
         if child.name.startswith(".") or child.name in _SKIP_DIRS or child.name.endswith(".egg-info"):
             continue
         if child.is_dir() and not child.is_symlink():

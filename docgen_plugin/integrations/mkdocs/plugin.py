@@ -59,8 +59,8 @@ class DocgenPlugin(BasePlugin[DocgenConfig]):
                 ignore=tuple(self.config.check.ignore) or None,
                 cache_dir=self.config.cache_dir,
             )
-        except DocgenError as error:
-            raise PluginError(f"docgen: invalid options: {error}") from error
+        except (DocgenError, OSError) as error:  # one line, no traceback
+            raise PluginError(f"docgen: invalid options: {core.user_message(error)}") from error
         if not self.settings.packages:
             raise PluginError("docgen: no `packages` to document; list them under the plugin")
         self.admonition = "admonition" in config.markdown_extensions
@@ -68,8 +68,8 @@ class DocgenPlugin(BasePlugin[DocgenConfig]):
 
         try:
             self.catalogue = catalogue_from_settings(self.settings)  # once, not once per page
-        except DocgenError as error:
-            raise PluginError(f"docgen: invalid options: {error}") from error
+        except (DocgenError, OSError) as error:  # one line, no traceback
+            raise PluginError(f"docgen: invalid options: {core.user_message(error)}") from error
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
@@ -79,8 +79,8 @@ class DocgenPlugin(BasePlugin[DocgenConfig]):
 
         try:
             facts = load_facts(list(self.settings.packages), self.settings)
-        except DocgenError as error:
-            raise PluginError(f"docgen: {error}") from error
+        except (DocgenError, OSError) as error:  # one line, no traceback
+            raise PluginError(f"docgen: {core.user_message(error)}") from error
         if self.config.autopages:
             self._add_autopages(files, config, facts)
         self.pages = {}
@@ -98,8 +98,8 @@ class DocgenPlugin(BasePlugin[DocgenConfig]):
             findings = problems
             if self.config.check.enabled:
                 findings += core.check_build(facts, self.pages.values(), self.settings)
-        except DocgenError as error:
-            raise PluginError(f"docgen: {error}") from error
+        except (DocgenError, OSError) as error:  # one line, no traceback
+            raise PluginError(f"docgen: {core.user_message(error)}") from error
         core.set_current_build(self.settings, self.build)  # for the griffe extension
         for finding in findings:
             log.warning("%s:%d: %s %s", finding.file, finding.line, finding.code, finding.message)
