@@ -18,7 +18,8 @@ EVAL_JSON = "eval.json"
 EVAL_MD = "eval.md"
 EVAL_PNG = "eval.png"
 WORST = 20
-COLUMNS = ("system", "n", "ROUGE-L", "BLEU", "token F1", "verified %", "words")
+COLUMNS = ("system", "n", "ROUGE-L", "BLEU", "token F1", "verified %", "sentences kept %",
+           "fully verified %", "words")
 
 
 def to_json(result: EvalResult) -> dict[str, Any]:
@@ -68,7 +69,8 @@ def to_json(result: EvalResult) -> dict[str, Any]:
 def _row(system: str, scores: Summary) -> list[str]:
     return [
         system, str(scores.count), f"{scores.rouge_l:.1f}", f"{scores.bleu:.1f}",
-        f"{scores.token_f1:.1f}", f"{scores.pass_rate:.0f}", f"{scores.length:.0f}",
+        f"{scores.token_f1:.1f}", f"{scores.pass_rate:.0f}", f"{scores.sentences_kept:.0f}",
+        f"{scores.fully_verified:.0f}", f"{scores.length:.0f}",
     ]
 
 

@@ -307,6 +307,7 @@ def evaluate(
     post-process and verify them as drafting does, and score them against the human text."""
     from docgen_plugin.generate.drafting import tidy
     from docgen_plugin.generate.models import resolve_model
+    from docgen_plugin.generate.sentences import verify_prose
     from docgen_plugin.generate.verify import verify_draft
 
     if ADAPTER in options.systems and not settings.adapter:
@@ -409,11 +410,17 @@ def evaluate(
             raw = raws[system][index] or ""
             text = tidy(raw, spec)
             verdict = verify_draft(text, record.object_facts(), record.context(), section=spec)
+            # what a page would show: the sentences the facts support (a code draft: all)
+            check = None if spec.code else verify_prose(
+                text, record.object_facts(), record.context(), section=spec)
+            shown = text if check is None else check.text
             scored.append(Output(
                 system=system, record_id=record.id, prompt_hash=prompt_hashes[system][index],
-                key=keys[system][index], raw=raw, text=text,
+                key=keys[system][index], raw=raw, text=shown,
                 reasons=tuple(map(str, verdict.reasons)),
-                score=_score(text, record.completion, passed=verdict.ok, label=record.label),
+                score=_score(shown, record.completion, passed=verdict.ok, label=record.label,
+                             sentences=len(check.kept) + len(check.dropped) if check else 0,
+                             kept=len(check.kept) if check else 0),
                 cached=index in cached[system],
             ))
         outputs[system] = tuple(scored)

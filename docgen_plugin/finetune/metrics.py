@@ -77,9 +77,12 @@ class ItemScore:
     label: str = field(default="", metadata={"help": "Section kind, for per-kind groups."})
     rouge_l: float = field(default=0.0, metadata={"help": "ROUGE-L F1 x100."})
     token_f1: float = field(default=0.0, metadata={"help": "Token F1 x100."})
+    sentences: int = field(default=0, metadata={"help": "Sentences of the draft, before checks."})
+    kept: int = field(default=0, metadata={"help": "Sentences the sentence checks kept."})
 
 
-def score_item(prediction: str, reference: str, *, passed: bool = True, label: str = "") -> ItemScore:
+def score_item(prediction: str, reference: str, *, passed: bool = True, label: str = "",
+               sentences: int = 0, kept: int = 0) -> ItemScore:
     """`prediction` scored against `reference` (ROUGE-L and token F1)."""
     return ItemScore(
         prediction=prediction,
@@ -88,6 +91,8 @@ def score_item(prediction: str, reference: str, *, passed: bool = True, label: s
         label=label,
         rouge_l=rouge_l(prediction, reference),
         token_f1=token_f1(prediction, reference),
+        sentences=sentences,
+        kept=kept,
     )
 
 
@@ -102,6 +107,10 @@ class Summary:
     pass_rate: float = field(metadata={"help": "Percent of texts the verifier passed."})
     length: float = field(metadata={"help": "Mean words per generated text."})
     reference_length: float = field(metadata={"help": "Mean words per reference text."})
+    sentences_kept: float = field(default=0.0, metadata={
+        "help": "Percent of all drafted sentences the sentence checks kept."})
+    fully_verified: float = field(default=0.0, metadata={
+        "help": "Percent of texts that kept every sentence (and had one)."})
 
 
 def _mean(values: Sequence[float]) -> float:
@@ -118,6 +127,8 @@ def aggregate(items: Sequence[ItemScore]) -> Summary:
         pass_rate=100.0 * _mean([float(i.passed) for i in items]),
         length=_mean([float(word_count(i.prediction)) for i in items]),
         reference_length=_mean([float(word_count(i.reference)) for i in items]),
+        sentences_kept=100.0 * sum(i.kept for i in items) / max(1, sum(i.sentences for i in items)),
+        fully_verified=100.0 * _mean([float(0 < i.kept == i.sentences) for i in items]),
     )
 
 

@@ -156,7 +156,7 @@ def load_corpus(corpus: Path) -> tuple[list[Any], list[Any], str]:
             f"{corpus}: no such corpus folder; build it first with `docgen corpus SRC -o {corpus}`",
             str(corpus),
         )
-    train_records = read_split(corpus, "train")
+    train_records = drafted_only(read_split(corpus, "train"))
     if not train_records:
         raise CorpusError(
             f"{corpus / 'train.jsonl'}: the train split is empty; rebuild the corpus from more "
@@ -164,7 +164,20 @@ def load_corpus(corpus: Path) -> tuple[list[Any], list[Any], str]:
             str(corpus / "train.jsonl"),
         )
     validation = read_split(corpus, "validation") if (corpus / "validation.jsonl").is_file() else []
-    return train_records, validation, corpus_hash(corpus)
+    return train_records, drafted_only(validation), corpus_hash(corpus)
+
+
+def drafted_only(records: list[Any]) -> list[Any]:
+    """The records of sections the model drafts: those docgen renders from facts (usage,
+    error handling, ...) are never asked of it, so it is not trained on them."""
+    from docgen_plugin.sections.catalogue import SECTIONS
+
+    prose = {s.kind for s in SECTIONS if not s.deterministic}
+    kept = [r for r in records if r.label in prose]
+    if len(kept) < len(records):
+        logger.info("docgen: %d records of sections rendered from facts left out of training",
+                    len(records) - len(kept))
+    return kept
 
 
 def train(
