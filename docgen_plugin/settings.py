@@ -66,6 +66,8 @@ class Settings:
     batch_size: int = field(
         default=64, metadata={"help": "Prompts generated together (one batch pays: ~8 MB each)."}
     )
+    run_examples: bool = field(default=False, metadata={
+        "help": "Run each usage example (it imports your code) and show one that runs."})
     root: str = field(default=".", metadata={"help": "Where relative paths start."})
     model_card_sections: tuple[str, ...] = field(
         default=("model description", "intended uses", "limitations", "training procedure"),

@@ -72,6 +72,9 @@ def add_draft_arguments(parser: argparse.ArgumentParser) -> None:
                         help="With --write: overwrite text a human edited or marked reviewed, "
                         "and write a read-only page (its mode stays).")
     parser.add_argument("--refresh", action="store_true", help="Ignore cached drafts.")
+    parser.add_argument("--run-examples", action="store_true",
+                        help="Run each usage example (it imports your code) in a subprocess "
+                        "and show one that runs.")
     _add_model_options(parser)
 
 
@@ -168,7 +171,8 @@ def run_draft(args: argparse.Namespace, settings: Settings) -> int:
     """`docgen draft`: drafts on stdout, or written into a page between markers."""
     from docgen_plugin.facts.loader import load_facts
 
-    settings = settings.merged(model=args.model, adapter=args.adapter)
+    settings = settings.merged(model=args.model, adapter=args.adapter,
+                               run_examples=args.run_examples or None)
     if (args.update or args.force) and args.write is None:
         raise SettingsError("--update and --force need --write PAGE")
     if not args.objects and args.write is None:
@@ -223,7 +227,8 @@ def run_model(args: argparse.Namespace, settings: Settings) -> int:
     from docgen_plugin.generate.models import describe, model_info, prepare_model
     from docgen_plugin.generate.server import is_server_url
 
-    settings = settings.merged(model=args.model, adapter=args.adapter)
+    settings = settings.merged(model=args.model, adapter=args.adapter,
+                               run_examples=args.run_examples or None)
     if is_server_url(settings.model):
         return _run_server_model(args, settings)
     if args.model_command == "info":

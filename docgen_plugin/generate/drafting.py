@@ -35,7 +35,7 @@ from docgen_plugin.generate.verify import verify_draft
 from docgen_plugin.sections.catalogue import Catalogue, SectionSpec, build_catalogue
 from docgen_plugin.sections.deterministic import render_table
 from docgen_plugin.sections.render import compose, escape_html, fallback_text, todo
-from docgen_plugin.sections.usage import usage_sites
+from docgen_plugin.sections.usage import Usage, usage_candidates, usage_sites
 from docgen_plugin.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -177,6 +177,28 @@ def check_draft(text: str, obj: ObjectFacts, facts: Facts, spec: SectionSpec
     return check.text, dropped
 
 
+def runnable_usage(obj: ObjectFacts, candidates: Sequence[Usage], fingerprint: str,
+                   settings: Settings) -> str:
+    """The first usage example that runs, said so; else the best one, marked as not run."""
+    from pathlib import Path
+
+    from docgen_plugin.generate.examples import ExampleRuns, source_root
+
+    runs = ExampleRuns(settings.cache_path)
+    file = Path(obj.file) if Path(obj.file).is_absolute() else settings.root_path / obj.file
+    root = source_root(file.resolve(), obj.module)
+    errors = []
+    for candidate in candidates:
+        if candidate.unknown:
+            continue  # `...` in it: nothing to run
+        result = runs.run(candidate.code, fingerprint, root)
+        if result.ok:
+            return f"{candidate.markdown()}\n\ndocgen ran this example: it runs as shown."
+        errors.append(result.error)
+    why = f": `{errors[0]}`" if errors else " (it has values to fill in)"
+    return f"{candidates[0].markdown()}\n\n{todo('this example did not run when docgen tried it' + why)}"
+
+
 def _update_fallback(request: DraftRequest, spec: SectionSpec, obj: ObjectFacts) -> str:
     """An update that failed verification keeps the human's text and lists the changes."""
     previous = prose_part(request.previous or "")
@@ -239,7 +261,11 @@ def draft_sections(
     for index, (request, (obj, spec)) in enumerate(zip(requests, resolved)):
         fingerprint = context_fingerprint(obj, facts)
         cache.put_facts(fingerprint, context_objects(obj, facts))  # for DG301 and --update
-        table = render_table(spec, obj, facts, sites)
+        if settings.run_examples and spec.table == "usage":
+            table = runnable_usage(obj, usage_candidates(obj, facts, sites), fingerprint,
+                                   settings)
+        else:
+            table = render_table(spec, obj, facts, sites)
         if spec.deterministic:
             drafts[index] = Draft(request.object, spec.kind, table or "", "deterministic",
                                   facts=fingerprint, path=obj.path)

@@ -39,6 +39,7 @@ CONFIG_VALUES: tuple[tuple[str, Any, str, tuple[type, ...]], ...] = (
     ("docgen_cache_dir", ".cache/docgen", "env", (str,)),
     ("docgen_draft_label", core.DRAFT_LABEL, "html", (str,)),
     ("docgen_draft", True, "env", (bool,)),
+    ("docgen_run_examples", False, "env", (bool,)),
 )
 
 # `.. docgen:: pkg.Model` / ```{docgen} pkg.Model``` and their `:sections:` option.
@@ -61,6 +62,7 @@ def _settings(app: Sphinx) -> Any:
         packages=packages or None,
         model=config.docgen_model,
         adapter=config.docgen_adapter,
+        run_examples=config.docgen_run_examples or None,
         sections=tuple(config.docgen_sections) or None,
         select=tuple(config.docgen_select) or None,
         ignore=tuple(config.docgen_ignore) or None,

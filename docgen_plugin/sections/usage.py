@@ -330,54 +330,72 @@ def _variable(obj: ObjectFacts) -> str:
     return {"model": "model", "config": "config", "class": "instance"}.get(category(obj), "result")
 
 
+MAX_CANDIDATES = 4  # examples tried in turn when they are run
+
+
+def usage_candidates(obj: ObjectFacts, facts: Facts | None = None,
+                     sites: Mapping[str, Sequence[CallSite]] | None = None) -> list[Usage]:
+    """Usage examples, best first: the object's own docstring example, the project's calls
+    (shortest first), then one built from the signature."""
+    sites = sites or {}
+    own = docstring_example(obj, facts)
+    found = [own] if own is not None else []
+    if obj.kind in ("module", "method"):
+        return found or [_plain(obj)]
+    calls = [site for site in sites.get(obj.path, ()) if site.complete]
+    found += [_from_site(obj, facts, site) for site in calls[:MAX_CANDIDATES]]
+    found.append(_built(obj, facts, sites))
+    return found[:MAX_CANDIDATES + 1]
+
+
 def render_usage(obj: ObjectFacts, facts: Facts | None = None,
                  sites: Mapping[str, Sequence[CallSite]] | None = None) -> str:
     """The usage section: a real example where the project has one, else a built one."""
-    sites = sites or {}
-    own = docstring_example(obj, facts)
-    if own is not None:
-        return own.markdown()
-    if obj.kind in ("module", "method"):
-        return _plain(obj)
-    variable = _variable(obj)
-    importing = f"from {obj.module} import {obj.name}"
-    calls = [site for site in sites.get(obj.path, ()) if site.complete]
-    if calls:
-        site = calls[0]
-        bound = bound_values(site, obj)
-        imports = [line for line in site.setup if line.startswith(("import ", "from "))]
-        statements = [line for line in site.setup if line not in imports]
-        if not any(line.endswith(f"import {obj.name}") for line in imports):
-            imports.append(importing)
-        imports.sort(key=lambda line: (line.startswith("from"), line))
-        lines = [*imports, "", *statements, f"{variable} = {site.code}"]
-        lead = f"As `{site.file}` (line {site.line}) calls it:"
-        unknown: list[str] = []
-    else:
-        values = known_values(sites, facts) if facts is not None else {}
-        call, imports, bound, unknown = synthesized_call(obj, facts, values)
-        lines = [importing, *imports, "", f"{variable} = {call}"]
-        given = [n for n in bound if bound[n] != "..." and n in values]
-        lead = f"Built from the signature of `{obj.name}`"
-        lead += (", with values for " + ", ".join(f"`{n}`" for n in given)
-                 + " that other calls and signatures of the project use") if given else ""
-        lead += ":"
+    return usage_candidates(obj, facts, sites)[0].markdown()
+
+
+def _from_site(obj: ObjectFacts, facts: Facts | None, site: CallSite) -> Usage:
+    imports = [line for line in site.setup if line.startswith(("import ", "from "))]
+    statements = [line for line in site.setup if line not in imports]
+    if not any(line.endswith(f"import {obj.name}") for line in imports):
+        imports.append(f"from {obj.module} import {obj.name}")
+    imports.sort(key=lambda line: (line.startswith("from"), line))
+    lines = [*imports, "", *statements, f"{_variable(obj)} = {site.code}"]
+    return _with_forward(obj, facts, bound_values(site, obj), lines,
+                         f"As `{site.file}` (line {site.line}) calls it:", [])
+
+
+def _built(obj: ObjectFacts, facts: Facts | None, sites: Mapping[str, Sequence[CallSite]]
+           ) -> Usage:
+    values = known_values(sites, facts) if facts is not None else {}
+    call, imports, bound, unknown = synthesized_call(obj, facts, values)
+    lines = [f"from {obj.module} import {obj.name}", *imports, "", f"{_variable(obj)} = {call}"]
+    given = [n for n in bound if bound[n] != "..." and n in values]
+    lead = f"Built from the signature of `{obj.name}`"
+    lead += (", with values for " + ", ".join(f"`{n}`" for n in given)
+             + " that other calls and signatures of the project use") if given else ""
+    return _with_forward(obj, facts, bound, lines, lead + ":", unknown)
+
+
+def _with_forward(obj: ObjectFacts, facts: Facts | None, bound: Mapping[str, str],
+                  lines: list[str], lead: str, unknown: list[str]) -> Usage:
+    """The example, followed by a forward call where the docstring states input shapes."""
     forward = forward_call(obj, facts, bound) if obj.is_model and not unknown else None
     if forward is not None:
         if "import torch" not in lines:
             lines = ["import torch", *([] if lines[0].startswith("import ") else [""]), *lines]
-        lines += forward
+        lines = [*lines, *forward]
         lead = lead.rstrip(":") + (", then called on random inputs of the shapes its `forward` "
                                    "docstring states:")
-    return Usage(lead, "\n".join(lines), unknown=tuple(unknown)).markdown()
+    return Usage(lead, "\n".join(lines), unknown=tuple(unknown))
 
 
-def _plain(obj: ObjectFacts) -> str:
+def _plain(obj: ObjectFacts) -> Usage:
     from docgen_plugin.sections.render import example_code
 
     code = example_code(obj)
     return Usage(f"How `{obj.name}` is called:", code,
-                 unknown=("the arguments",) if "..." in code else ()).markdown()
+                 unknown=("the arguments",) if "..." in code else ())
 
 
 def usage_sites(facts: Facts, root: Path | None, objects: Sequence[ObjectFacts]

@@ -405,3 +405,14 @@ def test_a_cached_draft_that_no_longer_verifies_is_drafted_again(setup, tmp_path
     again = draft_sections(facts, requests("overview"), settings, generator=generator)[0]
     assert again.cache_key == first.cache_key and not again.cached
     assert again.text == "`TinyNet` is small and takes `input_ids`."
+
+
+def test_run_examples_shows_an_example_that_runs_or_says_it_did_not(setup):
+    facts, settings = setup
+    settings = settings.merged(run_examples=True)
+    net, scale = draft_sections(facts, [DraftRequest(MODEL, "usage"),
+                                        DraftRequest("pkg.models.scale", "usage")], settings,
+                                generator=lambda s: pytest.fail("no model for usage"))
+    assert "model = TinyNet(config=TinyConfig())" in net.text
+    assert "docgen ran this example: it runs as shown." in net.text
+    assert "x=..." in scale.text and "did not run when docgen tried it" in scale.text

@@ -28,5 +28,6 @@ class DocgenConfig(base.Config):
     cache_dir = c.Type(str, default=".cache/docgen")
     draft_label = c.Type(str, default=DRAFT_LABEL)
     draft = c.Type(bool, default=True)
+    run_examples = c.Type(bool, default=False)
     autopages = c.Type(bool, default=False)
     autopages_dir = c.Type(str, default="models")

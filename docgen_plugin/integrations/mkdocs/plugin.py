@@ -54,6 +54,7 @@ class DocgenPlugin(BasePlugin[DocgenConfig]):
                 packages=tuple(self.config.packages) or None,
                 model=self.config.model,
                 adapter=self.config.adapter,
+                run_examples=self.config.run_examples or None,
                 sections=tuple(self.config.sections) or None,
                 select=tuple(self.config.check.select) or None,
                 ignore=tuple(self.config.check.ignore) or None,
