@@ -162,27 +162,37 @@ def bound_values(site: CallSite, obj: ObjectFacts) -> dict[str, str]:
     return values
 
 
-def known_values(sites: Mapping[str, Sequence[CallSite]], facts: Facts) -> dict[str, str]:
-    """A literal for each parameter name: the one the project's calls pass most often, else
-    the default other signatures of the project give a parameter of that name."""
-    seen: dict[str, Counter[str]] = {}
+ValueKey = tuple[str, str]  # (parameter name, its annotation): a value fits a parameter of both
+
+
+def known_values(sites: Mapping[str, Sequence[CallSite]], facts: Facts) -> dict[ValueKey, str]:
+    """A literal for each parameter (name and annotation): the one the project's calls pass
+    most often, else the default other signatures of the project give such a parameter. The
+    annotation must match too: `layers` of one class is not `layers` of another."""
+    seen: dict[ValueKey, Counter[str]] = {}
     for path, calls in sites.items():
         obj = facts.get(path)
         if obj is None:
             continue
+        annotations = {p.name: p.annotation or "" for p in _call_params(obj.call_signature)}
         for site in calls:
             for name, value in bound_values(site, obj).items():
                 if _literal(value):  # not a name the site's own setup binds
-                    seen.setdefault(name, Counter())[value] += 1
-    values = {name: counts.most_common(1)[0][0] for name, counts in seen.items()}
-    defaults: dict[str, Counter[str]] = {}
+                    seen.setdefault((name, annotations.get(name, "")), Counter())[value] += 1
+    values = {key: counts.most_common(1)[0][0] for key, counts in seen.items()}
+    defaults: dict[ValueKey, Counter[str]] = {}
     for obj in facts.objects:
         for param in _call_params(obj.call_signature):
             if param.default is not None and _literal(param.default):
-                defaults.setdefault(param.name, Counter())[param.default] += 1
-    for name, counts in defaults.items():
-        values.setdefault(name, counts.most_common(1)[0][0])
+                key = (param.name, param.annotation or "")
+                defaults.setdefault(key, Counter())[param.default] += 1
+    for key, counts in defaults.items():
+        values.setdefault(key, counts.most_common(1)[0][0])
     return values
+
+
+def value_for(param: Param, values: Mapping[ValueKey, str]) -> str | None:
+    return values.get((param.name, param.annotation or ""))
 
 
 def _literal(source: str) -> bool:
@@ -205,7 +215,7 @@ def _config_value(param: Param, facts: Facts | None) -> tuple[str, str] | None:
     return None
 
 
-def synthesized_call(obj: ObjectFacts, facts: Facts | None, values: Mapping[str, str]
+def synthesized_call(obj: ObjectFacts, facts: Facts | None, values: Mapping[ValueKey, str]
                      ) -> tuple[str, list[str], dict[str, str], list[str]]:
     """(call source, imports, bound values, unknown names) for the object's required params."""
     params = _call_params(obj.call_signature)
@@ -215,8 +225,9 @@ def synthesized_call(obj: ObjectFacts, facts: Facts | None, values: Mapping[str,
         if not param.required:
             continue
         config = _config_value(param, facts)
-        if param.name in values:
-            value = values[param.name]
+        known = value_for(param, values)
+        if known is not None:
+            value = known
         elif config is not None:
             value, line = config
             imports.append(line)
@@ -344,8 +355,32 @@ def usage_candidates(obj: ObjectFacts, facts: Facts | None = None,
         return found or [_plain(obj)]
     calls = [site for site in sites.get(obj.path, ()) if site.complete]
     found += [_from_site(obj, facts, site) for site in calls[:MAX_CANDIDATES]]
-    found.append(_built(obj, facts, sites))
+    built = _built(obj, facts, sites)
+    builders = [_from_builder(obj, f) for f in _builders(obj, facts)]
+    found += [built, *builders] if not built.unknown else [*builders, built]
     return found[:MAX_CANDIDATES + 1]
+
+
+def _builders(obj: ObjectFacts, facts: Facts | None) -> list[ObjectFacts]:
+    """Public functions of the package annotated to return the class and callable without
+    arguments (`resnet18() -> ResNet`), shortest name first."""
+    if facts is None or obj.kind != "class":
+        return []
+    found = []
+    for function in facts.objects:
+        signature = function.call_signature
+        if (function.kind == "function" and function.is_public and signature is not None
+                and obj.name in annotation_names(signature.returns)
+                and function.path.split(".")[0] == obj.path.split(".")[0]
+                and not any(p.required for p in _call_params(signature))):
+            found.append(function)
+    return sorted(found, key=lambda f: (len(f.name), f.name))[:2]
+
+
+def _from_builder(obj: ObjectFacts, builder: ObjectFacts) -> Usage:
+    code = f"from {builder.module} import {builder.name}\n\n{_variable(obj)} = {builder.name}()"
+    return Usage(f"`{builder.name}` returns one (its return annotation is "
+                 f"`{builder.call_signature.returns}`):", code)  # type: ignore[union-attr]
 
 
 def render_usage(obj: ObjectFacts, facts: Facts | None = None,
@@ -370,7 +405,8 @@ def _built(obj: ObjectFacts, facts: Facts | None, sites: Mapping[str, Sequence[C
     values = known_values(sites, facts) if facts is not None else {}
     call, imports, bound, unknown = synthesized_call(obj, facts, values)
     lines = [f"from {obj.module} import {obj.name}", *imports, "", f"{_variable(obj)} = {call}"]
-    given = [n for n in bound if bound[n] != "..." and n in values]
+    given = [n for n in bound if bound[n] != "..." and bound[n] == value_for(
+        next(p for p in _call_params(obj.call_signature) if p.name == n), values)]
     lead = f"Built from the signature of `{obj.name}`"
     lead += (", with values for " + ", ".join(f"`{n}`" for n in given)
              + " that other calls and signatures of the project use") if given else ""
