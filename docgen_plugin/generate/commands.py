@@ -172,7 +172,7 @@ def run_draft(args: argparse.Namespace, settings: Settings) -> int:
     from docgen_plugin.facts.loader import load_facts
 
     settings = settings.merged(model=args.model, adapter=args.adapter,
-                               run_examples=args.run_examples or None)
+                               run_examples=getattr(args, "run_examples", False) or None)
     if (args.update or args.force) and args.write is None:
         raise SettingsError("--update and --force need --write PAGE")
     if not args.objects and args.write is None:
@@ -228,7 +228,7 @@ def run_model(args: argparse.Namespace, settings: Settings) -> int:
     from docgen_plugin.generate.server import is_server_url
 
     settings = settings.merged(model=args.model, adapter=args.adapter,
-                               run_examples=args.run_examples or None)
+                               run_examples=getattr(args, "run_examples", False) or None)
     if is_server_url(settings.model):
         return _run_server_model(args, settings)
     if args.model_command == "info":
