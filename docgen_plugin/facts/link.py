@@ -63,6 +63,19 @@ class _Linker:
         self.raw = {o.path: o for o in objects}
         self.done: dict[str, ObjectFacts] = {}
         self.active: set[str] = set()  # cycle guard for broken hierarchies
+        self.classes: dict[str, list[str]] = {}  # last name -> paths, for re-exported bases
+        for o in objects:
+            if o.kind == "class":
+                self.classes.setdefault(o.path.rsplit(".", 1)[-1], []).append(o.path)
+
+    def resolve(self, base: str) -> str:
+        """A base as its package re-exports it (`pkg.base.Model` for `pkg.base.model.Model`,
+        which griffe leaves as written) resolved to the loaded class, when exactly one fits."""
+        if base in self.raw:
+            return base
+        head, _, tail = base.rpartition(".")
+        matches = [p for p in self.classes.get(tail, ()) if head and p.startswith(head + ".")]
+        return matches[0] if len(matches) == 1 else base
 
     def loaded_bases(self, obj: ObjectFacts) -> list[ObjectFacts]:
         return [self.link(self.raw[b]) for b in obj.bases if b in self.raw and b not in self.active]
@@ -74,6 +87,9 @@ class _Linker:
             self.done[obj.path] = obj
             return obj
         self.active.add(obj.path)
+        resolved = tuple(self.resolve(b) for b in obj.bases)
+        if resolved != obj.bases:
+            obj = _replace(obj, bases=resolved)
         bases = self.loaded_bases(obj)
         is_model = any(_is_model_base(b) for b in obj.bases) or any(b.is_model for b in bases)
         kind = self.config_kind(obj, bases, is_model)

@@ -237,7 +237,8 @@ def render_inputs(obj: ObjectFacts, facts: Facts | None = None) -> str:
     if obj.kind == "class":
         signature = obj.signature("forward") or obj.signature("__call__")
         described = method_docs(obj, facts, signature.name) if signature else None
-        owner = f"{obj.name}.{signature.name}" if signature else obj.name
+        definer = next((o for o, _ in lineage(obj, facts, signature.name)), obj) if signature else obj
+        owner = f"{definer.name}.{signature.name}" if signature else obj.name
     else:
         signature, described, owner = obj.call_signature, obj, obj.name
     if signature is None:
