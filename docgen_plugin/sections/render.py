@@ -89,14 +89,17 @@ _IGNORED_IN_URLS = re.compile(r"[\x00-\x20\x7f\\<]")  # what browsers and render
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 
 
+# A code span may run over line ends inside a paragraph (not over a blank line): read line by
+# line, "```\n```<b>```" would pair the second line's runs, where a renderer pairs the first
+# line's run with the second line's first one and leaves `<b>` raw.
+_PARAGRAPH_SPAN = re.compile(r"(?<![\\`])(`+)(?!`)((?:(?!\n[ \t]*\n).)+?)(?<!`)\1(?!`)", re.DOTALL)
+
+
 def _escape_prose(lines: list[str]) -> str:
-    spans: list[tuple[int, int]] = []
-    offset = 0
-    for line in lines:
-        spans += [(offset + m.start(), offset + m.end()) for m in _CODE_SPAN.finditer(line)]
-        offset += len(line)
-    text = _break_unsafe_links("".join(lines), spans)
-    return "".join(_escape_outside_spans(line) for line in text.splitlines(keepends=True))
+    text = "".join(lines)
+    spans = [(m.start(), m.end()) for m in _PARAGRAPH_SPAN.finditer(text)]
+    text = _break_unsafe_links(text, spans)
+    return _escape_outside_spans(text, _PARAGRAPH_SPAN)
 
 
 def is_safe_destination(destination: str) -> bool:
@@ -121,10 +124,10 @@ def _break_unsafe_links(text: str, spans: list[tuple[int, int]]) -> str:
     return text
 
 
-def _escape_outside_spans(text: str) -> str:
+def _escape_outside_spans(text: str, spans: re.Pattern[str] = _CODE_SPAN) -> str:
     parts: list[str] = []
     last = 0
-    for match in _CODE_SPAN.finditer(text):
+    for match in spans.finditer(text):
         parts.append(text[last : match.start()].replace("<", "&lt;"))
         parts.append(match.group(0))
         last = match.end()
