@@ -25,7 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from docgen_plugin.facts.model import Facts, ObjectFacts
-from docgen_plugin.generate.prompts import context_objects
+from docgen_plugin.generate.prompts import context_objects, facts_block
 from docgen_plugin.generate.verify import Reason, known_names, verify_draft
 from docgen_plugin.sections.catalogue import SectionSpec
 
@@ -54,7 +54,8 @@ _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z`*(\"'])")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _RETURNS = re.compile(r"\b(?:returns?|outputs?|gives)\b[^.;]*?\b(tuple|dict(?:ionary)?|list|"
                       r"tensor|tensors|scalar|string|none)\b", re.IGNORECASE)
-_SHAPE = re.compile(r"\bshapes?\b[^.;]*?([(\[][^()\[\]]{1,60}[)\]])", re.IGNORECASE)
+_SHAPE = re.compile(r"\b(?:shapes?|sizes?|dimensions?|dims?)\b[^.;]*?([(\[][^()\[\]]{1,60}[)\]]|"
+                    r"`[^`]{1,60}`)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -196,10 +197,42 @@ def _return_reasons(unit: str, obj: ObjectFacts, facts: Facts | None, text: str)
         }.get(said, said in text.lower())
         if not evidence:
             yield f"the code does not say it returns a {said}"
-    for shape in _SHAPE.finditer(_CODE_SPAN.sub(lambda m: m.group(2), unit)):
-        stated = re.sub(r"[\s`*]", "", shape.group(1))
-        if stated[1:-1] not in re.sub(r"[\s`*]", "", text):
+    for shape in _SHAPE.finditer(unit):
+        stated = re.sub(r"[\s`*()\[\]]", "", shape.group(1))
+        if stated and stated not in re.sub(r"[\s`*()\[\]]", "", text):
             yield f"the shape {shape.group(1)} is not one the docstring states"
+
+
+MIN_PROSE_WORDS = 3  # words outside code spans: fewer is a fragment, not a sentence
+ECHO_CHARS = 24  # this much of a facts line, copied: the prompt echoed, not an answer
+
+
+def _facts_lines(obj: ObjectFacts, facts: Facts | None) -> list[str]:
+    """The facts block's lines without their labels, squeezed: what an echo would copy."""
+    lines = []
+    for line in facts_block(obj, facts).splitlines():
+        if line.startswith((">", "object:", "import:", "docstring", "missing")):
+            continue  # names alone, or the quoted docstring (restating it is judged apart)
+        value = line.split(":", 1)[1] if ":" in line.split(" ", 1)[0] else line
+        lines.append(_squeezed(value))
+    return [line for line in lines if len(line) >= ECHO_CHARS]
+
+
+def _squeezed(text: str) -> str:
+    return re.sub(r"[\s`*]+", "", text)
+
+
+def _form_reasons(unit: str, quoted: list[str]) -> Iterable[str]:
+    """A fragment (a bare code span, a signature) is no sentence; a line of the facts block
+    copied back is the prompt echoed."""
+    prose = _CODE_SPAN.sub(" ", _LIST_ITEM.sub("", unit))
+    if len(_WORD.findall(prose)) < MIN_PROSE_WORDS:
+        yield "not a sentence (too few words outside code)"
+    squeezed = _squeezed(unit)
+    for line in quoted:
+        if any(line[i:i + ECHO_CHARS] in squeezed for i in range(0, len(line) - ECHO_CHARS + 1, 4)):
+            yield "the draft repeats the facts it was given"
+            return
 
 
 def verify_prose(text: str, obj: ObjectFacts, facts: Facts | None = None, *,
@@ -210,9 +243,11 @@ def verify_prose(text: str, obj: ObjectFacts, facts: Facts | None = None, *,
     general = vocabulary()
     kept: list[str] = []
     dropped: list[Dropped] = []
+    quoted = _facts_lines(obj, facts)
     for unit in split_units(text):
         result = verify_draft(unit, obj, facts, section=section, known=known)
         reasons = [str(r) for r in result.reasons if r.code != "empty"]
+        reasons += _form_reasons(unit, quoted)
         reasons += _term_reasons(unit, words, general)
         reasons += _return_reasons(unit, obj, facts, supported_text)
         if reasons:

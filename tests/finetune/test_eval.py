@@ -28,7 +28,7 @@ MAX_NEW_TOKENS = 12
 def _completion(obj, label: str) -> str:
     first = (obj.docstring.text.strip().splitlines() or [""])[0] if obj.docstring else ""
     if label == "overview":
-        return f"`{obj.name}` lives in `{obj.module}`. {first}"
+        return f"`{obj.name}` is defined in the module `{obj.module}`. {first}"
     return f"`{obj.name}` is meant for what its docstring says. {first}"
 
 
@@ -258,7 +258,7 @@ def test_scores_and_gains_from_scripted_answers(workspace, tmp_path):
             shots = sum(m["role"] == "assistant" for m in messages)
             if adapter:
                 return reference
-            return " ".join(reference.split()[: 4 if shots else 2])
+            return " ".join(reference.split()[: 9 if shots else 6])
 
         return Scripted(answer)
 

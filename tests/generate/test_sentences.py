@@ -74,3 +74,17 @@ def test_fact_terms_are_not_general_words():
 def test_restating_the_docstring_summary_is_no_section(model):
     assert restates_summary("`TinyNet` is a tiny network.", model)
     assert not restates_summary("`TinyNet` is a tiny network over `input_ids` with masks.", model)
+
+
+def test_fragments_and_echoed_facts_are_not_sentences(model, facts):
+    kept, reasons = reasons_of("`TinyNet(config: TinyConfig, eps: float = 1e-5)`", model, facts)
+    assert kept == () and "not a sentence (too few words outside code)" in reasons
+    kept, reasons = reasons_of(
+        "It is called as TinyNet(config: TinyConfig, eps: float = 1e-5) here.", model, facts)
+    assert kept == () and "the draft repeats the facts it was given" in reasons
+
+
+def test_sizes_must_be_the_docstrings(model, facts):
+    kept, reasons = reasons_of("It makes a tensor of size `batch_size x hidden + 3`.", model, facts)
+    assert kept == ()
+    assert any(r.startswith("the shape `batch_size x hidden + 3`") for r in reasons)
