@@ -145,6 +145,23 @@ def support(obj: ObjectFacts, facts: Facts | None) -> tuple[frozenset[str], str]
     return frozenset(words), text
 
 
+def span_names(obj: ObjectFacts, facts: Facts | None, text: str) -> frozenset[str]:
+    """Identifiers a code span of a draft may hold: the object's context (names, parameters,
+    fields, submodules and their classes, bases), its docstrings' words, loaded classes."""
+    names: set[str] = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
+    for item in context_objects(obj, facts):
+        names.update(item.path.split("."))
+        names.update(b.rsplit(".", 1)[-1] for b in item.bases)
+        names.update(p.name for sig in item.signatures for p in sig.params)
+        names.update(f.name for f in item.fields)
+        names.update(m.name for m in item.submodules)
+        names.update(m.type.rsplit(".", 1)[-1] for m in item.submodules)
+        names.update(item.attributes)
+    if facts is not None:
+        names.update(o.name for o in facts.objects if o.kind == "class")
+    return frozenset(names)
+
+
 def _supported(word: str, words: frozenset[str]) -> bool:
     if word in words:
         return True
@@ -155,7 +172,9 @@ def _supported(word: str, words: frozenset[str]) -> bool:
     for known in words:
         if len(known) < 4 or len(word) < 4 or known[:4] != word[:4]:
             continue
-        if word.startswith(known) or known.startswith(word) or _common_prefix(word, known) >= 6:
+        shared = _common_prefix(word, known)
+        if (word.startswith(known) or known.startswith(word) or shared >= 6
+                or shared >= min(len(word), len(known)) - 3):  # stable / stability
             return True
     return False
 
@@ -179,6 +198,56 @@ def _term_reasons(unit: str, words: frozenset[str], general: frozenset[str]) -> 
             parts = word.split("-")
             if not all(p in general or _supported(p, words) for p in parts):
                 yield f"`{word}` is neither in the facts nor a general word"
+
+
+# Words that say nothing about the object by themselves: a sentence's claims are in its
+# other words, and most of those must be the facts' own.
+_FUNCTION_WORDS = """
+a an the this that these those it its it's they them their there here is are was were be been
+being has have had do does did can could may might must shall should will would of in on at
+to for from by with without into onto over under about as than then so such not no nor and or
+but if when where which who whom whose what how why while also only just both each every any
+all some more most other another same own one two first last new given used use uses using
+takes take taking returns return returned gives give makes make made calls call called
+creates create builds build built computes compute applies apply runs run holds hold sets set
+gets get provides provide based via per e.g i.e etc way ways thing things kind part parts
+class classes object objects instance instances function functions method methods module
+modules model models layer layers input inputs output outputs tensor tensors value values
+parameter parameters argument arguments default defaults option options number numbers size
+sizes type types list lists optional data pytorch torch python implementation implements
+implemented
+"""
+FUNCTION_WORDS = frozenset(_FUNCTION_WORDS.split())
+MIN_SUPPORT = 0.75  # share of a sentence's content words the facts must use
+
+
+def _support_reasons(unit: str, words: frozenset[str]) -> Iterable[str]:
+    """Most content words of a sentence must be the facts' own: general words alone let a
+    sentence say anything ("a variant that can be used to train other models")."""
+    prose = _CODE_SPAN.sub(" ", _LIST_ITEM.sub("", unit))
+    if prose.lstrip(" *").upper().startswith("TODO"):
+        return  # an honest TODO claims nothing
+    content = [w for w in dict.fromkeys(_words(prose))
+               if w not in FUNCTION_WORDS and not w.isdigit() and len(w) > 1]
+    if not content:
+        return
+    unsupported = [w for w in content if not _supported(w, words)]
+    if len(unsupported) > max(1.0, (1 - MIN_SUPPORT) * len(content)):  # one general word may
+        yield ("most of what it says is not in the facts: "
+               + ", ".join(f"`{w}`" for w in unsupported[:6]))
+
+
+def _name_reasons(unit: str, names: frozenset[str]) -> Iterable[str]:
+    """Names in code spans must be names the facts use (the object's, its parameters and
+    fields, what it builds, its docstring's), not any word of the package."""
+    for span in _CODE_SPAN.finditer(unit):
+        for name in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", span.group(2)):
+            if name not in names and name.lower() not in _PYTHON_WORDS:
+                yield f"`{name}` is not a name in the facts of this object"
+
+
+_PYTHON_WORDS = frozenset({"none", "true", "false", "self", "torch", "nn", "tensor", "int",
+                           "float", "str", "bool", "list", "dict", "tuple", "optional"})
 
 
 def _return_reasons(unit: str, obj: ObjectFacts, facts: Facts | None, text: str) -> Iterable[str]:
@@ -240,6 +309,7 @@ def verify_prose(text: str, obj: ObjectFacts, facts: Facts | None = None, *,
     """Keep the sentences of a prose draft that the facts support; say why others went."""
     known = known_names(obj, facts)
     words, supported_text = support(obj, facts)
+    names = span_names(obj, facts, supported_text)
     general = vocabulary()
     kept: list[str] = []
     dropped: list[Dropped] = []
@@ -249,6 +319,8 @@ def verify_prose(text: str, obj: ObjectFacts, facts: Facts | None = None, *,
         reasons = [str(r) for r in result.reasons if r.code != "empty"]
         reasons += _form_reasons(unit, quoted)
         reasons += _term_reasons(unit, words, general)
+        reasons += _support_reasons(unit, words)
+        reasons += _name_reasons(unit, names)
         reasons += _return_reasons(unit, obj, facts, supported_text)
         if reasons:
             dropped.append(Dropped(unit, tuple(dict.fromkeys(reasons))))

@@ -29,7 +29,7 @@ def _completion(obj, label: str) -> str:
     first = (obj.docstring.text.strip().splitlines() or [""])[0] if obj.docstring else ""
     if label == "overview":
         return f"`{obj.name}` is defined in the module `{obj.module}`. {first}"
-    return f"`{obj.name}` is meant for what its docstring says. {first}"
+    return f"`{obj.name}` is meant for this. {first}"
 
 
 def build_corpus(corpus: Path, cache: Path) -> None:

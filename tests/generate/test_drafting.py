@@ -392,7 +392,7 @@ def test_a_cached_draft_that_no_longer_verifies_is_drafted_again(setup, tmp_path
     from docgen_plugin.facts.loader import load_facts
 
     facts, settings = setup
-    text = "`TinyNet` works well next to `Evil`."
+    text = "`TinyNet` takes `input_ids` next to `Evil`."
     first = draft_sections(facts, requests("overview"), settings,
                            generator=Scripted(lambda m, c: text))[0]
     assert first.status == "accepted"

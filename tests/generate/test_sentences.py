@@ -88,3 +88,14 @@ def test_sizes_must_be_the_docstrings(model, facts):
     kept, reasons = reasons_of("It makes a tensor of size `batch_size x hidden + 3`.", model, facts)
     assert kept == ()
     assert any(r.startswith("the shape `batch_size x hidden + 3`") for r in reasons)
+
+
+def test_a_sentence_says_mostly_what_the_facts_say(model, facts):
+    kept, reasons = reasons_of("This is a variant of the original network, which can be used "
+                               "to train other similar architectures.", model, facts)
+    assert kept == () and any(r.startswith("most of what it says is not in the facts") for r in reasons)
+    kept, _ = reasons_of("`TinyNet` is a tiny network with an `eps` for numerical stability.",
+                         model, facts)
+    assert kept  # the docstring's own words
+    kept, reasons = reasons_of("It stacks `block` layers.", model, facts)
+    assert kept == () and "`block` is not a name in the facts of this object" in reasons
