@@ -14,9 +14,9 @@ from docgen_plugin.checks.codeblocks import lookup_object
 from docgen_plugin.checks.finding import Finding
 from docgen_plugin.checks.rules import register
 from docgen_plugin.facts.model import Facts, ObjectFacts, Signature
-from docgen_plugin.generate.cache import DraftCache
-from docgen_plugin.generate.prompts import context_fingerprint, context_objects
+from docgen_plugin.facts.snapshots import FactsStore
 from docgen_plugin.markers import MarkerBlock, MarkerError, parse_markers
+from docgen_plugin.sections.context import context_fingerprint, context_objects
 
 STALE_SECTION = register(
     "DG301",
@@ -197,7 +197,7 @@ def diff_facts(old: Sequence[ObjectFacts], new: Sequence[ObjectFacts]) -> list[s
 
 
 def changes_since(
-    block: MarkerBlock, obj: ObjectFacts, facts: Facts, store: DraftCache | None
+    block: MarkerBlock, obj: ObjectFacts, facts: Facts, store: FactsStore | None
 ) -> list[str] | None:
     """What changed since a block was written; None when the old facts are not kept."""
     if block.facts is None or store is None:
@@ -212,7 +212,7 @@ def changes_since(
 
 
 def check_markers(
-    page_path: str, text: str, facts: Facts, *, store: DraftCache | None = None
+    page_path: str, text: str, facts: Facts, *, store: FactsStore | None = None
 ) -> list[Finding]:
     """DG301 for each marked section written from facts that changed since (DG302: markers
     that do not pair up). `store` (the draft cache) lets findings say what changed."""

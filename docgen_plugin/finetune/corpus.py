@@ -34,8 +34,9 @@ from docgen_plugin.finetune.corpus_docstrings import usage_text
 from docgen_plugin.finetune.corpus_sources import Found, LabeledItem, docstring_items, page_items
 from docgen_plugin.finetune.corpus_split import SplitItem, UnionFind, assign_splits
 from docgen_plugin.finetune.records import SPLITS, CorpusRecord, record_id, write_split
-from docgen_plugin.generate.prompts import PROMPT_VERSION, build_messages, context_objects
+from docgen_plugin.generate.prompts import PROMPT_VERSION, build_messages
 from docgen_plugin.sections.catalogue import Catalogue, catalogue_from_settings
+from docgen_plugin.sections.context import context_objects
 from docgen_plugin.settings import Settings
 
 logger = logging.getLogger(__name__)

@@ -20,13 +20,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from docgen_plugin.errors import CacheError
-from docgen_plugin.facts.model import ObjectFacts, from_dict, to_dict
-from docgen_plugin.files import atomic_write
+from docgen_plugin.facts.model import ObjectFacts
+from docgen_plugin.facts.snapshots import FactsSnapshots
+from docgen_plugin.store import CACHE_FORMAT, JsonStore
 
 logger = logging.getLogger(__name__)
-
-CACHE_FORMAT = 1
+__all__ = ["CACHE_FORMAT", "CacheEntry", "DraftCache", "cache_key"]
 
 
 @dataclass(frozen=True)
@@ -79,52 +78,17 @@ class DraftCache:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self.drafts = self.root / "drafts"
-        self.facts = self.root / "facts"
-        self._discarded: set[Path] = set()
-
-    def _path(self, folder: Path, key: str) -> Path:
-        return folder / key[:2] / f"{key}.json"
-
-    def _read(self, path: Path, what: str) -> dict[str, Any] | None:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            self._discard(path, what, str(error))
-            return None
-        if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
-            self._discard(path, what, "unknown format")
-            return None
-        return data
-
-    def _discard(self, path: Path, what: str, why: str) -> None:
-        if path in self._discarded:  # a read-only cache keeps it: say so once a run
-            return
-        self._discarded.add(path)
-        logger.warning("docgen: discarding corrupt %s cache entry %s (%s)", what, path, why)
-        try:
-            path.unlink(missing_ok=True)
-        except OSError as error:  # read-only cache: a miss is all we need
-            logger.debug("could not remove %s: %s", path, error)
-
-    def _write(self, path: Path, data: dict[str, Any]) -> None:
-        try:
-            atomic_write(path, json.dumps({"format": CACHE_FORMAT, **data}, sort_keys=True))
-        except OSError as error:
-            raise CacheError(f"cannot write the docgen cache at {self.root}: {error}") from error
-
-    # drafts
+        self.store = JsonStore(self.drafts, "draft")
+        self.snapshots = FactsSnapshots(self.root)
 
     def get(self, key: str) -> CacheEntry | None:
         """The entry for a key, or None (missing or corrupt: corrupt ones are removed)."""
-        path = self._path(self.drafts, key)
-        data = self._read(path, "draft")
+        data = self.store.read(key)
         if data is None:
             return None
         problem = _entry_problem(data)  # `str(None)` once put the word "None" on a page
         if problem is not None:
-            self._discard(path, "draft", problem)
+            self.store.discard(key, problem)
             return None
         entry = CacheEntry(
             key=data["key"], object=data["object"], section=data["section"], text=data["text"],
@@ -132,33 +96,19 @@ class DraftCache:
             facts=data.get("facts", ""),
         )
         if entry.key != key:
-            self._discard(path, "draft", "key does not match its file name")
+            self.store.discard(key, "key does not match its file name")
             return None
         return entry
 
     def put(self, entry: CacheEntry) -> None:
-        self._write(self._path(self.drafts, entry.key), asdict(entry))
-
-    # facts snapshots
+        self.store.write(entry.key, asdict(entry))
 
     def put_facts(self, fingerprint: str, objects: Sequence[ObjectFacts]) -> None:
-        """Keep the facts a section was written from (once per fingerprint)."""
-        path = self._path(self.facts, fingerprint)
-        if path.is_file():
-            return
-        self._write(path, {"fingerprint": fingerprint, "objects": [to_dict(o) for o in objects]})
+        """Keep the facts a section was written from (`FactsSnapshots.put_facts`)."""
+        self.snapshots.put_facts(fingerprint, objects)
 
     def get_facts(self, fingerprint: str) -> tuple[ObjectFacts, ...] | None:
-        """The facts kept for a fingerprint, or None."""
-        path = self._path(self.facts, fingerprint)
-        data = self._read(path, "facts")
-        if data is None:
-            return None
-        try:
-            return tuple(from_dict(ObjectFacts, o) for o in data["objects"])
-        except (KeyError, TypeError, ValueError) as error:
-            self._discard(path, "facts", str(error))
-            return None
+        return self.snapshots.get_facts(fingerprint)
 
 
 def _entry_problem(data: dict[str, Any]) -> str | None:

@@ -22,7 +22,6 @@ from docgen_plugin.errors import SettingsError
 from docgen_plugin.facts.model import Facts, ObjectFacts
 from docgen_plugin.generate.cache import DraftCache
 from docgen_plugin.generate.drafting import Draft, DraftRequest, draft_sections, find_object
-from docgen_plugin.generate.prompts import context_fingerprint
 from docgen_plugin.markers import (
     MarkerBlock,
     apply_drafts,
@@ -32,6 +31,7 @@ from docgen_plugin.markers import (
     write_page,
 )
 from docgen_plugin.sections.catalogue import Catalogue, build_catalogue, catalogue_from_settings
+from docgen_plugin.sections.context import context_fingerprint
 from docgen_plugin.settings import Settings
 
 logger = logging.getLogger(__name__)

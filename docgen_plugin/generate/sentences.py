@@ -25,9 +25,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from docgen_plugin.facts.model import Facts, ObjectFacts
-from docgen_plugin.generate.prompts import context_objects, facts_block
+from docgen_plugin.generate.prompts import facts_block
 from docgen_plugin.generate.verify import Reason, known_names, verify_draft
 from docgen_plugin.sections.catalogue import SectionSpec
+from docgen_plugin.sections.context import context_objects
 
 # Words a sentence may use only where the object's facts do: what it is built from, what
 # it is for, how it behaves. The general vocabulary leaves them out.

@@ -19,8 +19,9 @@ from typing import Any, Literal
 from docgen_plugin.checks import values
 from docgen_plugin.checks.codeblocks import PYTHON_INFOS, CodeBlock, check_block
 from docgen_plugin.facts.model import Facts, ObjectFacts
-from docgen_plugin.generate.prompts import SYSTEM, context_objects, facts_block
+from docgen_plugin.generate.prompts import SYSTEM, facts_block
 from docgen_plugin.sections.catalogue import SectionSpec
+from docgen_plugin.sections.context import context_objects
 from docgen_plugin.sections.render import annotation_names, escape_html
 
 ReasonCode = Literal[

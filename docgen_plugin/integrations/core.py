@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from docgen_plugin.checks.finding import Finding
+from docgen_plugin.checks.pages.model import PageSource
 from docgen_plugin.errors import DocgenError
 from docgen_plugin.facts.model import Facts, ObjectFacts
 from docgen_plugin.files import os_error_message
@@ -44,17 +45,6 @@ def current_build() -> tuple[Settings, BuildDrafts] | None:
 def user_message(error: DocgenError | OSError) -> str:
     """The one line a host shows for an error: an OSError names its path and the fix."""
     return os_error_message(error) if isinstance(error, OSError) else str(error)
-
-@dataclass(frozen=True)
-class PageSource:
-    """A docs page as the build sees it: where it is and its Markdown (after front matter)."""
-
-    path: str  # as findings show it, relative to the docs project root
-    text: str
-    objects: tuple[str, ...] = ()  # front matter `docgen: {objects: [...]}`
-    sections: tuple[str, ...] = ()  # front matter `docgen: {sections: [...]}`
-    api: tuple[str, ...] = ()  # mkdocstrings `::: identifier` blocks (overview drafts)
-
 
 def api_identifiers(markdown: str) -> tuple[str, ...]:
     """mkdocstrings' `::: pkg.Object` identifiers of a page, outside code fences."""
@@ -243,9 +233,9 @@ def check_build(
     from docgen_plugin.checks.pages import check_page_sources
     from docgen_plugin.checks.run import run_checks
     from docgen_plugin.checks.staleness import check_markers
-    from docgen_plugin.generate.cache import DraftCache
+    from docgen_plugin.facts.snapshots import FactsSnapshots
 
-    store = DraftCache(settings.cache_path)
+    store = FactsSnapshots(settings.cache_path)
     pages = list(pages)
     page_findings: list[Finding] = check_page_sources(pages, facts, settings)
     for page in pages:

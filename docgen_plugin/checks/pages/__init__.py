@@ -13,18 +13,14 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from docgen_plugin.checks.finding import Finding
 from docgen_plugin.checks.pages import codes as _codes  # noqa: F401  (registers the rules)
 from docgen_plugin.checks.pages.links import Linker
-from docgen_plugin.checks.pages.model import Page, Problem
+from docgen_plugin.checks.pages.model import Page, PageSource, Problem
 from docgen_plugin.facts.discover import resolve_target
 from docgen_plugin.facts.model import Facts
 from docgen_plugin.settings import Settings
-
-if TYPE_CHECKING:
-    from docgen_plugin.integrations.core import PageSource
 
 PAGE_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".rst": "rst"}
 MAX_PAGE_BYTES = 1_000_000  # larger "pages" are generated files, not docs (and slow to parse)

@@ -154,3 +154,14 @@ def ignore_codes(comment: str) -> frozenset[str] | None:
     if match is None:
         return None
     return frozenset(c.strip().upper() for c in (match.group("codes") or "").split(",") if c.strip())
+
+
+@dataclass(frozen=True)
+class PageSource:
+    """A docs page as the build sees it: where it is and its Markdown (after front matter)."""
+
+    path: str  # as findings show it, relative to the docs project root
+    text: str
+    objects: tuple[str, ...] = ()  # front matter `docgen: {objects: [...]}`
+    sections: tuple[str, ...] = ()  # front matter `docgen: {sections: [...]}`
+    api: tuple[str, ...] = ()  # mkdocstrings `::: identifier` blocks (overview drafts)

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from docgen_plugin.checks.docstring_rules import CLOSE_MATCH, TYPO_MATCH, _adds_words, _did_you_mean
 from docgen_plugin.checks.pages.model import Entry, Inline, Paragraph, Span, Table
 from docgen_plugin.facts.model import Facts, ObjectFacts
-from docgen_plugin.generate.prompts import context_objects
 from docgen_plugin.sections.catalogue import normalise
+from docgen_plugin.sections.context import context_objects
 
 NAME_HEADERS = frozenset({
     "name", "names", "parameter", "parameters", "param", "params", "argument", "arguments",
