@@ -33,10 +33,10 @@ from pathlib import Path
 from docgen_plugin.checks.codeblocks import lookup_object
 from docgen_plugin.checks.finding import Finding
 from docgen_plugin.checks.pages import read_page
-from docgen_plugin.checks.pages.links import Linker, _inlines, page_candidates
+from docgen_plugin.checks.pages.links import Linker, inlines, page_candidates
 from docgen_plugin.checks.pages.model import Code, Page
 from docgen_plugin.errors import SourceError
-from docgen_plugin.facts.discover import CONFIG_SUFFIXES, _module_name
+from docgen_plugin.facts.discover import CONFIG_SUFFIXES, module_name
 from docgen_plugin.facts.model import Facts, ObjectFacts
 from docgen_plugin.sections.render import annotation_names, related_config
 from docgen_plugin.settings import Settings
@@ -151,7 +151,7 @@ def affected_by(
     """The objects, pages and config files that `changes` affect (see the module docstring)."""
     root = settings.root_path
     changed = {_display(p, root) for p in changes.paths} | {p.as_posix() for p in changes.paths}
-    modules = {_module_name(p) for p in changes.paths if p.suffix == ".py"}
+    modules = {module_name(p) for p in changes.paths if p.suffix == ".py"}
     objects = _dependents(facts, changed, modules)
     names = {o.name for o in facts.objects if o.path in objects and o.kind in ("class", "function")}
     names |= changes.removed_names
@@ -251,7 +251,7 @@ def _code_identifiers(page: Page) -> set[str]:
     """Names in the page's code blocks and code spans: what its call checks look up."""
     texts: list[str] = [block.code for block in page.blocks if isinstance(block, Code)]
     for block in page.blocks:
-        for inline in _inlines(block):
+        for inline in inlines(block):
             texts += [span.text for span in inline.codes]
     return {name for text in texts for name in _IDENTIFIER.findall(text)}
 

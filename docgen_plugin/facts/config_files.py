@@ -26,7 +26,7 @@ else:  # pragma: no cover
 
 MIN_SCORE = 0.6
 _TOML_LINE = re.compile(r"at line (\d+)")
-_IGNORED_KEYS = {"_target_", "defaults", "_partial_", "_recursive_", "_convert_"}
+IGNORED_KEYS = {"_target_", "defaults", "_partial_", "_recursive_", "_convert_"}
 
 
 class ConfigFileError(ValueError):
@@ -84,7 +84,7 @@ def flatten(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
     return pairs
 
 
-def _key_lines(text: str, keys: list[str], fmt: str) -> list[int]:
+def key_lines(text: str, keys: list[str], fmt: str) -> list[int]:
     """The line of each key, found in document order after the previous one."""
     lines = text.splitlines()
     position = 0
@@ -114,7 +114,7 @@ def read_config_file(source: SourceFile) -> ConfigFileFacts:
         raise ConfigFileError("not valid UTF-8; save the file as UTF-8", 1) from error
     data = parse_config_text(text, fmt)
     pairs = flatten(data)
-    lines = _key_lines(text, [k for k, _ in pairs], fmt)
+    lines = key_lines(text, [k for k, _ in pairs], fmt)
     keys = tuple(ConfigKey(k, v, line) for (k, v), line in zip(pairs, lines))
     return ConfigFileFacts(file=source.display, format=fmt, keys=keys)  # type: ignore[arg-type]
 
@@ -137,7 +137,7 @@ def match_config_class(
     prefixes = [""] + [k.key + "." for k in config.keys if k.value is None]
     for prefix in prefixes:
         names = {k.key[len(prefix):] for k in config.keys
-                 if k.key.startswith(prefix) and "." not in k.key[len(prefix):]} - _IGNORED_KEYS
+                 if k.key.startswith(prefix) and "." not in k.key[len(prefix):]} - IGNORED_KEYS
         if not names:
             continue
         for cls in facts.configs:

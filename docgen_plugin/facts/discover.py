@@ -36,7 +36,7 @@ def _display(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def _module_name(path: Path) -> str:
+def module_name(path: Path) -> str:
     """Dotted name: walk up through folders that are packages (hold an __init__.py)."""
     parts = [] if path.name == "__init__.py" else [path.stem]
     folder = path.parent
@@ -122,7 +122,7 @@ def discover(
                 continue
             key = file.resolve()
             if file.suffix == ".py":
-                python.setdefault(key, SourceFile(file, _module_name(file), _display(file, root)))
+                python.setdefault(key, SourceFile(file, module_name(file), _display(file, root)))
             elif (
                 file.suffix in CONFIG_SUFFIXES
                 and file.name not in _SKIP_CONFIG_NAMES

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from docgen_plugin.checks.pages import read_page
-from docgen_plugin.checks.pages.links import Linker, _inlines, heading_key, page_scopes
+from docgen_plugin.checks.pages.links import Linker, heading_key, inlines, page_scopes
 from docgen_plugin.checks.pages.model import Heading, Inline, Page
 from docgen_plugin.checks.pages.model_card import is_model_card
 from docgen_plugin.facts.model import Facts, ObjectFacts
@@ -226,7 +226,7 @@ def _section_object(scopes: list, blocks: list, start: int, stop: int, linker: L
             return scope.one  # type: ignore[no-any-return]
     named: dict[str, ObjectFacts] = {}
     for block in blocks[start:stop]:
-        for inline in _inlines(block):
+        for inline in inlines(block):
             for obj in linker.mentions(inline):
                 named.setdefault(obj.path, obj)
     if len(named) == 1:

@@ -192,13 +192,13 @@ def train(
     progress: bool = True,
 ) -> TrainResult:
     """Train one adapter into `out`. Raises `DocgenError` subclasses for bad input."""
-    from docgen_plugin.generate.models import _check_adapter_dir, resolve_model
+    from docgen_plugin.generate.models import check_adapter_dir, resolve_model
 
     train_records, validation_records, data_hash = load_corpus(corpus)
     # the base is the model alone: an `adapter` setting is for drafting (use --from-adapter)
     resolved = resolve_model(replace(settings, adapter="none"))
     if from_adapter is not None:
-        _check_adapter_dir(from_adapter)
+        check_adapter_dir(from_adapter)
     checkpoints = out / CHECKPOINTS
     run_identity = {
         "corpus_hash": data_hash,

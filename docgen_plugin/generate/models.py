@@ -118,7 +118,7 @@ def resolve_model(settings: Settings) -> ResolvedModel:
         resolved = _resolve_local(_settings_path(settings, spec))
     adapter = adapter_path(settings, resolved)
     if adapter is not None:
-        _check_adapter_dir(adapter)
+        check_adapter_dir(adapter)
         resolved = replace(resolved, adapter=adapter, adapter_hash=folder_fingerprint(adapter))
     return resolved
 
@@ -258,7 +258,7 @@ def _index_shards(index: Path) -> list[str]:
     return list(weight_map.values())
 
 
-def _check_adapter_dir(path: Path) -> None:
+def check_adapter_dir(path: Path) -> None:
     if not path.is_dir():
         raise ModelError(
             f"adapter folder {path} not found: fix `adapter` in [tool.docgen] or train one "

@@ -14,7 +14,7 @@ from docgen_plugin.checks.finding import Finding
 from docgen_plugin.checks.pages.names import accepts
 from docgen_plugin.checks.pages.snippets import check_python
 from docgen_plugin.checks.values import normalise_type, types_contradict
-from docgen_plugin.facts.config_files import _IGNORED_KEYS
+from docgen_plugin.facts.config_files import IGNORED_KEYS
 from docgen_plugin.facts.examples import example_blocks
 from docgen_plugin.facts.model import ConfigFileFacts, Facts, ObjectFacts
 
@@ -55,7 +55,7 @@ def _check_config_file(config: ConfigFileFacts, facts: Facts) -> list[Finding]:
         if not key.key.startswith(prefix) or key.key in parents:
             continue
         name = key.key[len(prefix):]
-        if "." in name or name in _IGNORED_KEYS:
+        if "." in name or name in IGNORED_KEYS:
             continue
         if name not in found.names:
             cutoff = TYPO_MATCH if (found.open or not certain) else CLOSE_MATCH

@@ -144,13 +144,13 @@ def page_candidates(page: Page, linker: Linker) -> list[ObjectFacts]:
              *(region.object for region in page.regions)]
     found = {o.path: o for o in linker.resolve(names)}
     for block in page.blocks:
-        for inline in _inlines(block):
+        for inline in inlines(block):
             for obj in linker.mentions(inline, words=isinstance(block, Heading)):
                 found.setdefault(obj.path, obj)
     return list(found.values())
 
 
-def _inlines(block: Block) -> list[Inline]:
+def inlines(block: Block) -> list[Inline]:
     if isinstance(block, (Heading, Paragraph)):
         return [block.inline]
     if isinstance(block, Entry):

@@ -22,10 +22,10 @@ from docgen_plugin.checks.pages.model import Code, Inline
 from docgen_plugin.checks.pages.names import unknown_hint
 from docgen_plugin.checks.values import same_value
 from docgen_plugin.facts.config_files import (
-    _IGNORED_KEYS,
+    IGNORED_KEYS,
     ConfigFileError,
-    _key_lines,
     flatten,
+    key_lines,
     match_config_class,
     parse_config_text,
 )
@@ -331,7 +331,7 @@ def check_data_block(context: PageContext, block: Code, scope: Scope,
     pairs = flatten(data)
     if not pairs:
         return []
-    lines = _key_lines(block.code, [k for k, _ in pairs], fmt)
+    lines = key_lines(block.code, [k for k, _ in pairs], fmt)
     keys = [ConfigKey(k, v, block.line + line - 1) for (k, v), line in zip(pairs, lines)]
     cited = cited_file(context, block, before)
     cls, prefix, certain = _config_class(context, scope, cited, keys)
@@ -347,7 +347,7 @@ def check_data_block(context: PageContext, block: Code, scope: Scope,
         if not key.key.startswith(prefix) or key.key in parents:
             continue
         name = key.key[len(prefix):]
-        if "." in name or name in _IGNORED_KEYS:
+        if "." in name or name in IGNORED_KEYS:
             continue
         hint = unknown_hint(found, name, certain)
         if hint is not None:
