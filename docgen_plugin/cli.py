@@ -40,6 +40,12 @@ def _add_check(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--changed-since", metavar="REF", help="Check only what changed since the git "
                    "revision REF (committed, uncommitted and untracked files) and the docs that "
                    "depend on it; e.g. origin/main in a pull request.")
+    p.add_argument("--fix", action="store_true", help="Rewrite docstrings where the code settles "
+                   "the finding (DG101-DG104, DG106); report what was fixed and what was left.")
+    p.add_argument("--diff", action="store_true", help="Print the fixes as a unified diff and "
+                   "change nothing (exit 1 when there is something to fix).")
+    p.add_argument("--draft", action="store_true", help="With --fix/--diff: have the local model "
+                   "describe new entries no sibling documents (verified; else a TODO).")
 
 
 def _add_rule(sub: argparse._SubParsersAction) -> None:
@@ -93,6 +99,11 @@ def main(args: Sequence[str] | None = None) -> int:
     try:
         if options.command == "check":
             from docgen_plugin.checks.command import run_check
+
+            if options.draft:  # the model lives above checks: handed in, imported only when asked
+                from docgen_plugin.generate.param_phrases import param_drafter
+
+                options.make_drafter = param_drafter
 
             return run_check(options)
         if options.command == "rule":

@@ -54,6 +54,11 @@ def run_check(options: argparse.Namespace) -> int:
         findings = without_baseline(findings, read_baseline(options.baseline))
     elif options.update_baseline:
         raise DocgenError("--update-baseline needs --baseline FILE")
+    if getattr(options, "fix", False) or getattr(options, "diff", False):
+        from docgen_plugin.checks.fix.command import run_fix
+
+        make_drafter = getattr(options, "make_drafter", None)
+        return run_fix(options, facts, findings, settings, make_drafter(settings) if make_drafter else None)
     report = FORMATTERS[options.format](findings)
     if options.output:
         write_user_file(options.output, report + "\n")  # missing folders are made

@@ -1,0 +1,108 @@
+"""Descriptions for parameters that a fix documents: the package's own words first.
+
+A parameter documented elsewhere in the package with the same type and default (a `dropout`
+in five sibling classes) gets the most common of those descriptions, exactly as written;
+otherwise a drafter (the local model, wired in by the CLI) may phrase one; else a visible TODO.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from docgen_plugin.checks.values import normalise_type, same_value
+from docgen_plugin.facts.docstrings import documented_default
+from docgen_plugin.facts.model import Facts, ObjectFacts, Param
+
+TODO = "TODO(docgen): describe."
+
+
+@dataclass(frozen=True)
+class Request:
+    """A parameter that needs a description: of `obj`, documented against its signature."""
+
+    obj: ObjectFacts
+    param: Param
+
+
+@dataclass(frozen=True)
+class Description:
+    text: str
+    source: str  # "sibling", "model" or "todo"
+    origin: str = ""  # the sibling object it was taken from
+
+
+# What the CLI hands in for `--draft`: descriptions (or None) for requests, in order.
+Drafter = Callable[[Sequence[Request], Facts], list[str | None]]
+
+
+def _usable(text: str) -> bool:
+    """One plain paragraph that fits an entry (no lists, code, or literal-breaking characters)."""
+    return (bool(text.strip()) and "\n\n" not in text.strip() and "\\" not in text
+            and '"""' not in text and "'''" not in text and "TODO" not in text and len(text) <= 400
+            and not re.search(r"^\s*(?:[-*+]|\d+\.|>>>|\.\.)\s", text, re.M) and "```" not in text)
+
+
+def _documented_against(obj: ObjectFacts):  # noqa: ANN202  (a Signature or None)
+    return obj.signature("__init__") if obj.kind == "class" else (
+        obj.signatures[0] if obj.signatures else None)
+
+
+def _type_key(annotation: str | None) -> str:
+    return normalise_type(annotation) if annotation else ""
+
+
+def _same_default(a: str | None, b: str | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a == b or same_value(a, b) is True
+
+
+class SiblingIndex:
+    """Every documented parameter of the package, by name, with its code's type and default."""
+
+    def __init__(self, facts: Facts) -> None:
+        self._by_name: dict[str, list[tuple[str, str | None, str, str]]] = {}
+        for obj in facts.objects:
+            doc, signature = obj.docstring, _documented_against(obj)
+            if doc is None or signature is None:
+                continue
+            for entry in doc.params:
+                param = signature.param(entry.name)
+                text = " ".join(entry.description.split())
+                if param is None or not _usable(entry.description):
+                    continue
+                stated = documented_default(text, None)
+                if stated is not None and (param.default is None
+                                           or same_value(stated, param.default) is False):
+                    continue  # a description that states another default is not reused
+                self._by_name.setdefault(entry.name, []).append(
+                    (_type_key(param.annotation), param.default, text, obj.path))
+
+    def find(self, obj: ObjectFacts, param: Param) -> Description | None:
+        """The most common description of a same-named parameter of the same type and default."""
+        key = _type_key(param.annotation)
+        found = [(text, path) for type_key, default, text, path in self._by_name.get(param.name, [])
+                 if path != obj.path and type_key == key and _same_default(default, param.default)]
+        if not found:
+            return None
+        counts = Counter(text for text, _ in found)
+        best = max(counts, key=lambda text: (counts[text], -found.index(next(f for f in found
+                                                                            if f[0] == text))))
+        origin = next(path for text, path in found if text == best)
+        return Description(best, "sibling", origin)
+
+
+def describe(requests: Sequence[Request], facts: Facts, index: SiblingIndex,
+             drafter: Drafter | None) -> list[Description]:
+    """A description for each request: sibling reuse, else the drafter's, else the TODO."""
+    out: list[Description | None] = [index.find(r.obj, r.param) for r in requests]
+    missing = [i for i, d in enumerate(out) if d is None]
+    if drafter is not None and missing:
+        drafted = drafter([requests[i] for i in missing], facts)
+        for i, text in zip(missing, drafted):
+            if text and _usable(text):
+                out[i] = Description(" ".join(text.split()), "model")
+    return [d if d is not None else Description(TODO, "todo") for d in out]
