@@ -129,7 +129,8 @@ def plan_fixes(facts: Facts, findings: list[Finding], settings: Settings, target
             else:
                 editable.append(made)
         work.append((fix, editable))
-    requests: list[Request] = [r for _, targets_ in work for t in targets_ for r in requests_of(t.obj, t.findings)]
+    requests: list[Request] = [r for _, editable in work for t in editable
+                               for r in requests_of(t.obj, t.findings)]
     described = describe(requests, facts, SiblingIndex(facts), drafter) if requests else []
     descriptions = {(r.obj.path, r.param.name): d for r, d in zip(requests, described)}
     for fix, editable in work:

@@ -64,7 +64,7 @@ class SiblingIndex:
     """Every documented parameter of the package, by name, with its code's type and default."""
 
     def __init__(self, facts: Facts) -> None:
-        self._by_name: dict[str, list[tuple[str, str | None, str, str]]] = {}
+        self._by_name: dict[str, list[tuple[str, str | None, str, str, str]]] = {}
         for obj in facts.objects:
             doc, signature = obj.docstring, _documented_against(obj)
             if doc is None or signature is None:
@@ -79,19 +79,27 @@ class SiblingIndex:
                                            or same_value(stated, param.default) is False):
                     continue  # a description that states another default is not reused
                 self._by_name.setdefault(entry.name, []).append(
-                    (_type_key(param.annotation), param.default, text, obj.path))
+                    (_type_key(param.annotation), param.default, text, obj.path, obj.file))
 
     def find(self, obj: ObjectFacts, param: Param) -> Description | None:
-        """The most common description of a same-named parameter of the same type and default."""
+        """The most common description of a same-named parameter of the same type and default.
+
+        A description written once, far away (a function's `adapter_name` "whose weights are
+        being sharded"), may be about its own object: one sibling is enough only from the
+        same module; elsewhere the same words must document the parameter at least twice.
+        """
         key = _type_key(param.annotation)
-        found = [(text, path) for type_key, default, text, path in self._by_name.get(param.name, [])
+        found = [(text, path, file)
+                 for type_key, default, text, path, file in self._by_name.get(param.name, [])
                  if path != obj.path and type_key == key and _same_default(default, param.default)]
         if not found:
             return None
-        counts = Counter(text for text, _ in found)
-        best = max(counts, key=lambda text: (counts[text], -found.index(next(f for f in found
-                                                                            if f[0] == text))))
-        origin = next(path for text, path in found if text == best)
+        counts = Counter(text for text, _, _ in found)
+        near = {text for text, _, file in found if file == obj.file}
+        best = max(counts, key=lambda text: (counts[text], text in near))
+        if counts[best] < 2 and best not in near:
+            return None
+        origin = next(path for text, path, _ in found if text == best)
         return Description(best, "sibling", origin)
 
 

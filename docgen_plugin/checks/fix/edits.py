@@ -214,11 +214,11 @@ class EntryStyle:
         self.continuation = min(continuation, key=len) if continuation else self.indent + unit
         heads = [content(lines[e.head]) for e in entries]
         types = [content(lines[e.head])[e.type_span[0]:e.type_span[1]] for e in entries if e.type_span]
-        self.typed = bool(types) and len(types) * 2 >= len(entries) or bool(section.types)
+        self.typed = (bool(types) and len(types) * 2 >= len(entries)) or bool(section.types)
         self.hugging_face = any("*optional*" in t or "`" in t for t in types)
         self.optional = any(re.search(r"\boptional\b", t) for t in types)
-        self.text_below = bool(entries) and all(
-            not content(lines[e.head])[e.text_start:].strip() for e in entries)
+        below = [not content(lines[e.head])[e.text_start:].strip() for e in entries]
+        self.text_below = bool(below) and sum(below) * 2 > len(below)  # most entries do
         self.blank_between = len(entries) > 1 and all(
             width(lines[e.end]) == -1 for e in entries[:-1] if e.end < len(lines))
         self.default_form = _default_form(heads, types, "".join(lines))
@@ -251,7 +251,7 @@ def format_entry(style: EntryStyle, name: str, type_text: str | None, default: s
     """A new entry's lines in the section's style (each ending with `newline`)."""
     optional = default is not None
     shown = default if default not in (None, "None") else None
-    form = style.default_form or {"numpy": "default=", "sphinx": "Defaults to"}.get(style.style, "Defaults to")
+    form = style.default_form or ("default=" if style.style == "numpy" else "Defaults to")
     if style.hugging_face and not style.default_form:
         form = "defaults to (type)"
     text = _sentence(description)

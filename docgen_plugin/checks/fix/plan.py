@@ -25,6 +25,7 @@ from docgen_plugin.facts.model import Docstring, Facts, ObjectFacts, Param, Sign
 FIXABLE = ("DG101", "DG102", "DG103", "DG104", "DG106")
 _ORDER = {"DG101": 0, "DG103": 1, "DG104": 2, "DG106": 3, "DG102": 4}
 _GUESS = re.compile(r"did you mean `([^`]+)`\?")
+_UNIONS = ("Optional", "Union")
 _SETTLED = "settled by another fix"
 
 
@@ -108,7 +109,7 @@ def unambiguous_type(annotation: str | None) -> str | None:
 def _union_members(node: ast.expr) -> list[ast.expr]:
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
         return _union_members(node.left) + _union_members(node.right)
-    if isinstance(node, ast.Subscript) and ast.unparse(node.value).rsplit(".", 1)[-1] in ("Optional", "Union"):
+    if isinstance(node, ast.Subscript) and ast.unparse(node.value).rsplit(".", 1)[-1] in _UNIONS:
         inner = node.slice
         items = inner.elts if isinstance(inner, ast.Tuple) else [inner]
         return [m for item in items for m in _union_members(item)]

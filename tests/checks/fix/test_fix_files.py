@@ -56,7 +56,8 @@ def test_single_quotes_and_an_inserted_entry_use_crlf(tmp_path, monkeypatch):
 
 
 def test_broken_neighbours_are_skipped(tmp_path, monkeypatch, capsys):
-    latin = b"# -*- coding: latin-1 -*-\ndef g(x, y=2):\n    \"\"\"G \xe9.\n\n    Args:\n        x: X.\n    \"\"\"\n"
+    latin = (b"# -*- coding: latin-1 -*-\ndef g(x, y=2):\n    \"\"\"G \xe9.\n\n    Args:\n"
+             b"        x: X.\n    \"\"\"\n")
     package = _package(tmp_path, {
         "m.py": STALE.encode(), "bad.py": b"def broken(:\n", "latin.py": b"\xff\xfe" + latin,
     })
