@@ -1,0 +1,141 @@
+"""`docgen check --fix --draft`: one short description per new parameter entry, by the model.
+
+The same generator, cache and sentence checks as section drafts: a prompt from the signature,
+the lines of the body that use the parameter and the class docstring's summary; the answer's
+first sentence is kept only when `verify_prose` keeps all of it. Cached by content, so a
+second run loads no model. A parameter whose phrase fails gets no text (the fix writes a TODO).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from docgen_plugin.checks.fix.describe import Drafter, Request
+from docgen_plugin.facts.model import Facts, ObjectFacts
+from docgen_plugin.generate.cache import CacheEntry, DraftCache, cache_key
+from docgen_plugin.generate.generator import Decoding, clean_prose
+from docgen_plugin.generate.prompts import context_fingerprint, messages_hash, signature_text
+from docgen_plugin.generate.sentences import verify_prose
+from docgen_plugin.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+MAX_NEW_TOKENS = 40
+MAX_USES = 4  # body lines shown: enough to see what it feeds, short enough for a small model
+SYSTEM = ("You write the description of one Python parameter for a docstring entry. Answer with "
+          "one short sentence that says what the parameter is or controls, using only what the "
+          "code shows. No preamble, no code, no default value, no name of the parameter first.")
+_FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(?:\s|$)", re.S)
+_LEAD = re.compile(r"^\s*(?:`?\**\w+`?\s*(?:\([^)]*\))?\s*:\s+)")
+
+
+def _uses(obj: ObjectFacts, name: str, root: Path) -> list[str]:
+    """Lines of the object's source that name the parameter, after its signature."""
+    path = Path(obj.file) if Path(obj.file).is_absolute() else root / obj.file
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()[obj.line:obj.end_line]
+    except (OSError, UnicodeDecodeError):
+        return []
+    pattern = re.compile(rf"\b{re.escape(name)}\b")
+    doc = obj.docstring
+    skip = range(doc.line - 1, doc.end_line) if doc is not None else range(0)
+    found = [line.strip() for index, line in enumerate(lines, obj.line)
+             if pattern.search(line) and index not in skip and not line.strip().startswith("#")]
+    return [line[:120] for line in found[:MAX_USES]]
+
+
+def _owner(request: Request, facts: Facts) -> ObjectFacts:
+    """The class of an `__init__`, whose docstring says what the parameters are for."""
+    obj = request.obj
+    if obj.kind == "method":
+        parent = facts.get(obj.path.rsplit(".", 1)[0])
+        if parent is not None:
+            return parent
+    return obj
+
+
+def messages_for(request: Request, facts: Facts, root: Path) -> list[dict[str, str]]:
+    obj, param = request.obj, request.param
+    signature = obj.call_signature or (obj.signatures[0] if obj.signatures else None)
+    owner = _owner(request, facts)
+    summary = owner.docstring.summary if owner.docstring is not None else ""
+    parts = [f"Object: {obj.path}"]
+    if signature is not None:
+        parts.append(f"Signature: {signature_text(obj.name, signature)}")
+    if summary:
+        parts.append(f"What `{owner.name}` is (its docstring's first line): {summary}")
+    typed = f", type `{param.annotation}`" if param.annotation else ""
+    default = f", default `{param.default}`" if param.default is not None else ""
+    parts.append(f"Parameter: `{param.name}`{typed}{default}")
+    uses = _uses(obj, param.name, root)
+    if uses:
+        parts.append("Lines of the code that use it:\n" + "\n".join(f"    {u}" for u in uses))
+    parts.append(f"Describe `{param.name}` in one short sentence.")
+    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "\n".join(parts)}]
+
+
+def phrase(raw: str, obj: ObjectFacts, facts: Facts) -> tuple[str | None, tuple[str, ...]]:
+    """The answer's first sentence if the sentence checks keep it whole, else None and why."""
+    text = _LEAD.sub("", clean_prose(raw).strip().strip('"'))
+    match = _FIRST_SENTENCE.match(text)
+    sentence = " ".join((match.group(1) if match else text).split())
+    if not sentence:
+        return None, ("empty answer",)
+    sentence = sentence[0].upper() + sentence[1:]
+    check = verify_prose(sentence, obj, facts)
+    if check.dropped or not check.text:
+        return None, tuple(r for d in check.dropped for r in d.reasons) or ("nothing kept",)
+    return check.text, ()
+
+
+def _hashes(settings: Settings) -> tuple[str, str | None]:
+    from docgen_plugin.generate.server import is_server_url, model_hash
+
+    if is_server_url(settings.model):
+        return model_hash(settings), None
+    from docgen_plugin.generate.models import resolve_model
+
+    resolved = resolve_model(settings)
+    return resolved.model_hash, resolved.adapter_hash
+
+
+def param_drafter(settings: Settings) -> Drafter:
+    """A drafter for `plan_fixes`: cached phrases, the rest in one batch of the local model."""
+
+    def draft(requests: Sequence[Request], facts: Facts) -> list[str | None]:
+        from docgen_plugin.generate.drafting import default_generator
+
+        cache = DraftCache(settings.cache_path)
+        hashes = _hashes(settings)
+        decoding = Decoding()
+        out: list[str | None] = [None] * len(requests)
+        jobs: list[tuple[int, str, str, list[dict[str, str]]]] = []
+        for index, request in enumerate(requests):
+            messages = messages_for(request, facts, settings.root_path)
+            fingerprint = context_fingerprint(request.obj, facts)
+            key = cache_key(facts=fingerprint, section=f"param:{request.param.name}",
+                            prompt=messages_hash(messages), model_hash=hashes[0], adapter_hash=hashes[1],
+                            generation={"max_new_tokens": MAX_NEW_TOKENS, **decoding.as_dict()},
+                            mode="param")
+            entry = cache.get(key)
+            if entry is not None:
+                out[index] = entry.text or None
+            else:
+                jobs.append((index, key, fingerprint, messages))
+        if not jobs:
+            return out
+        logger.info("docgen: drafting %d parameter description(s)", len(jobs))
+        generator = default_generator(settings)
+        answers = generator.generate([m for *_, m in jobs], MAX_NEW_TOKENS)
+        for (index, key, fingerprint, _), raw in zip(jobs, answers):
+            request = requests[index]
+            text, reasons = phrase(raw, request.obj, facts)
+            out[index] = text
+            cache.put(CacheEntry(key, request.obj.path, f"param:{request.param.name}", text or "",
+                                 "accepted" if text else "fallback", reasons, fingerprint))
+        return out
+
+    return draft
