@@ -61,8 +61,31 @@ def _conditional(text: str, start: int) -> bool:
     return bool(_CONDITION.match(_SENTENCE_END.split(text[:start])[-1]))
 
 
-def set_default(lines: list[str], section: Section, entry: Entry, code: str) -> list[str] | None:
-    """The stated default rewritten to the code's; None where no default is written."""
+def _bare(code: str) -> str | None:
+    """A string default's text without quotes ("upper left" -> upper left), else None."""
+    try:
+        value = ast.literal_eval(code)
+    except (ValueError, SyntaxError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _choices_first(text: str, code: str) -> str | None:
+    """NumPy's `{'a', 'b'}`: the first choice is the default; the code's moved to the front."""
+    match = re.search(r"\{([^{}]*)\}", text)
+    bare = _bare(code)
+    if match is None or bare is None:
+        return None
+    choices = [c.strip() for c in match.group(1).split(",")]
+    mine = [c for c in choices if c.strip("'\"`") == bare]
+    if not mine or choices[0] == mine[0]:
+        return None
+    ordered = [mine[0], *(c for c in choices if c != mine[0])]
+    return text[:match.start(1)] + ", ".join(ordered) + text[match.end(1):]
+
+
+def set_default(lines: list[str], section: Section, entry: Entry, code: str) -> list[str] | str:
+    """The stated default rewritten to the code's; a reason where it cannot be."""
     out = list(lines)
     spans = []
     if entry.type_span is not None:
@@ -80,13 +103,22 @@ def set_default(lines: list[str], section: Section, entry: Entry, code: str) -> 
             return out
     block = "".join(out[entry.head:entry.end])
     base = entry.text_start
+    bare = _bare(code)
     for match in _IN_TEXT.finditer(block, base):
         if _conditional(block[base:], match.start() - base):
             continue
         a, b = _value_span(match)
+        if bare and " " in bare and block[a:].strip("`'\"").lower().startswith(bare.lower()):
+            return "the docs state the code's default in words (`Default is upper left`); nothing to fix"
         new = block[:a] + spell_value(block[a:b], code) + block[b:]
         return out[:entry.head] + _relines(new) + out[entry.end:]
-    return None
+    for line, (start, end), _ in spans:
+        text = content(out[line])
+        moved = _choices_first(text[start:end], code)
+        if moved is not None:
+            out[line] = text[:start] + moved + out[line][end:]
+            return out
+    return "the stated default's spelling was not found"
 
 
 def _relines(text: str) -> list[str]:

@@ -219,8 +219,7 @@ class ObjectFixer:
         default, _ = self._param_code(finding.subject, attribute)
         if found is None or default is None:
             return "the entry was not found in the docstring's source"
-        made = edits.set_default(lines, found[0], found[1], default)
-        return made if made is not None else "the stated default's spelling was not found"
+        return edits.set_default(lines, found[0], found[1], default)
 
     def _dg104(self, finding: Finding, lines: list[str], sections: list[Section]) -> list[str] | str:
         attribute = "documented attribute" in finding.message or (

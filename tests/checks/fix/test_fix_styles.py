@@ -270,3 +270,26 @@ def test_reuse_needs_the_same_type_and_default(tmp_path, monkeypatch):
     '''
     _, text = _run(tmp_path, monkeypatch, source, "--fix")
     assert "dropout: TODO(docgen): describe. Defaults to 0.3." in text
+
+
+NUMPY_CHOICES = '''
+def f(x, kernel="epa", legend_loc="upper left"):
+    """F.
+
+    Parameters
+    ----------
+    x : array
+        Input.
+    kernel : {'biw', 'cos', 'epa'}, optional
+        Kernel.
+    legend_loc : str, optional
+        The location of the legend. Default is upper left.
+    """
+'''
+
+
+def test_numpy_choices_put_the_default_first_and_prose_values_are_kept(tmp_path, monkeypatch, capsys):
+    _, text = _run(tmp_path, monkeypatch, NUMPY_CHOICES, "--fix")
+    assert text == _after(NUMPY_CHOICES).replace("{'biw', 'cos', 'epa'}", "{'epa', 'biw', 'cos'}")
+    if "legend_loc" in capsys.readouterr().err:  # read as `upper`: left, never "upper left" left
+        assert "Default is upper left." in text
