@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from docgen_plugin.checks.fix.describe import Drafter, Request
-from docgen_plugin.facts.model import Facts, ObjectFacts
+from docgen_plugin.facts.model import Facts, ObjectFacts, Param
 from docgen_plugin.generate.cache import CacheEntry, DraftCache, cache_key
 from docgen_plugin.generate.generator import Decoding, clean_prose
 from docgen_plugin.generate.prompts import context_fingerprint, messages_hash, signature_text
@@ -24,11 +24,22 @@ from docgen_plugin.settings import Settings
 logger = logging.getLogger(__name__)
 
 MAX_NEW_TOKENS = 40
+PHRASE_CHECKS = "param-2"  # in the cache key: answers cached under older checks are checked again
 MAX_USES = 4  # body lines shown: enough to see what it feeds, short enough for a small model
 SYSTEM = ("You write the description of one Python parameter for a docstring entry. Answer with "
           "one short sentence that says what the parameter is or controls, using only what the "
           "code shows. No preamble, no code, no default value, no name of the parameter first.")
 _FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(?:\s|$)", re.S)
+# An entry describes what the parameter is: a noun phrase ("The ...", "Number of ..."), or for
+# a flag "Whether ..."/"If ...". A sentence opening with a verb ("Returns ...", "Loads ...") or
+# "This" describes the function instead: the small model's most common wrong answer.
+_OPENINGS = frozenset({
+    "the", "a", "an", "whether", "if", "number", "name", "names", "path", "paths", "size", "list",
+    "lists", "dictionary", "mapping", "index", "indices", "optional", "flag", "tensor", "tensors",
+    "device", "dtype", "maximum", "minimum", "how", "which", "when", "type", "kind", "mode",
+    "value", "values", "one", "weight", "weights", "seed", "identifier", "id", "shape", "order",
+})
+_FLAG_OPENINGS = frozenset({"whether", "if"})
 _LEAD = re.compile(r"^\s*(?:`?\**\w+`?\s*(?:\([^)]*\))?\s*:\s+)")
 
 
@@ -77,14 +88,39 @@ def messages_for(request: Request, facts: Facts, root: Path) -> list[dict[str, s
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "\n".join(parts)}]
 
 
-def phrase(raw: str, obj: ObjectFacts, facts: Facts) -> tuple[str | None, tuple[str, ...]]:
-    """The answer's first sentence if the sentence checks keep it whole, else None and why."""
+def _stem(word: str) -> str:
+    return word.lower().rstrip("s")[:5]  # scale/scaled, term/terms
+
+
+def about_the_parameter(sentence: str, param: Param) -> str | None:
+    """Why a sentence does not read as this parameter's description, or None when it does."""
+    words = re.findall(r"[A-Za-z][A-Za-z0-9]*", sentence)
+    if not words:
+        return "no words"
+    first = words[0].lower()
+    is_flag = (param.annotation or "").strip() == "bool" or param.default in ("True", "False")
+    if is_flag and first not in _FLAG_OPENINGS:
+        return "a flag's description starts with Whether or If"
+    if first not in _OPENINGS:
+        return f"starts with `{words[0]}`: describes the function, not the parameter"
+    own = {_stem(w) for w in param.name.split("_") if w}
+    if not own & {_stem(w) for w in words}:
+        return f"names nothing of `{param.name}`"
+    return None
+
+
+def phrase(raw: str, obj: ObjectFacts, facts: Facts, param: Param) -> tuple[str | None, tuple[str, ...]]:
+    """The answer's first sentence if it reads as the parameter's description and the
+    sentence checks keep it whole; else None and why."""
     text = _LEAD.sub("", clean_prose(raw).strip().strip('"'))
     match = _FIRST_SENTENCE.match(text)
     sentence = " ".join((match.group(1) if match else text).split())
     if not sentence:
         return None, ("empty answer",)
     sentence = sentence[0].upper() + sentence[1:]
+    wrong = about_the_parameter(sentence, param)
+    if wrong is not None:
+        return None, (wrong,)
     check = verify_prose(sentence, obj, facts)
     if check.dropped or not check.text:
         return None, tuple(r for d in check.dropped for r in d.reasons) or ("nothing kept",)
@@ -119,7 +155,7 @@ def param_drafter(settings: Settings) -> Drafter:
             key = cache_key(facts=fingerprint, section=f"param:{request.param.name}",
                             prompt=messages_hash(messages), model_hash=hashes[0], adapter_hash=hashes[1],
                             generation={"max_new_tokens": MAX_NEW_TOKENS, **decoding.as_dict()},
-                            mode="param")
+                            mode=PHRASE_CHECKS)
             entry = cache.get(key)
             if entry is not None:
                 out[index] = entry.text or None
@@ -132,7 +168,7 @@ def param_drafter(settings: Settings) -> Drafter:
         answers = generator.generate([m for *_, m in jobs], MAX_NEW_TOKENS)
         for (index, key, fingerprint, _), raw in zip(jobs, answers):
             request = requests[index]
-            text, reasons = phrase(raw, request.obj, facts)
+            text, reasons = phrase(raw, request.obj, facts, request.param)
             out[index] = text
             cache.put(CacheEntry(key, request.obj.path, f"param:{request.param.name}", text or "",
                                  "accepted" if text else "fallback", reasons, fingerprint))

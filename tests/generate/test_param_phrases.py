@@ -9,7 +9,8 @@ import docgen_plugin.generate.drafting as drafting
 from docgen_plugin.checks.fix.apply import plan_fixes
 from docgen_plugin.checks.fix.describe import TODO
 from docgen_plugin.checks.run import run_checks
-from docgen_plugin.generate.param_phrases import messages_for, param_drafter, phrase
+from docgen_plugin.facts.model import Param
+from docgen_plugin.generate.param_phrases import about_the_parameter, messages_for, param_drafter, phrase
 
 SOURCE = {"layers.py": '''
 import torch.nn as nn
@@ -27,6 +28,21 @@ class Scaler(nn.Module):
         super().__init__()
         self.factor = nn.Parameter(scale * torch.ones(width))
 '''}
+
+
+SCALE = Param("scale", annotation="float", default="2.0")
+
+
+@pytest.mark.parametrize(("sentence", "param", "ok"), [
+    ("The factor the input is scaled by.", SCALE, True),
+    ("Returns the scaled input.", SCALE, False),  # the function, not the parameter
+    ("This method scales the input.", SCALE, False),
+    ("The rotation module's batch size.", Param("num_neumann_terms", annotation="int"), False),
+    ("Whether to use the Neumann series.", Param("use_cayley_neumann", default="True"), True),
+    ("The Neumann series is used.", Param("use_cayley_neumann", default="True"), False),
+])
+def test_a_phrase_must_describe_the_parameter(sentence, param, ok):
+    assert (about_the_parameter(sentence, param) is None) is ok
 
 
 def test_prompt_shows_the_parameter_its_uses_and_the_class_summary(tmp_path, monkeypatch):
@@ -48,8 +64,8 @@ def test_prompt_shows_the_parameter_its_uses_and_the_class_summary(tmp_path, mon
 def test_phrase_keeps_only_a_whole_verified_sentence(tmp_path):
     facts = facts_of(tmp_path, SOURCE)
     obj = facts.get("pkg.layers.Scaler.__init__")
-    assert phrase("", obj, facts)[0] is None
-    text, reasons = phrase("Uses quantum entanglement of GPUs to segment images.", obj, facts)
+    assert phrase("", obj, facts, SCALE)[0] is None
+    text, reasons = phrase("The scale of quantum entanglement of GPUs to segment images.", obj, facts, SCALE)
     assert text is None and reasons
 
 
@@ -62,7 +78,7 @@ def test_tiny_model_drafts_verifies_and_caches(tmp_path, monkeypatch, tiny_model
     (_, description), = first[0].descriptions
     obj = facts.get("pkg.layers.Scaler.__init__")
     if description.source == "model":  # kept only when the sentence checks keep all of it
-        assert phrase(description.text, obj, facts)[0] == description.text
+        assert phrase(description.text, obj, facts, SCALE)[0] == description.text
     else:
         assert description.text == TODO
     assert list((tmp_path / ".cache" / "drafts").rglob("*.json"))  # the answer was cached
@@ -79,5 +95,5 @@ def test_tiny_model_drafts_verifies_and_caches(tmp_path, monkeypatch, tiny_model
 def test_a_leading_name_and_later_sentences_are_cut(tmp_path, answer):
     facts = facts_of(tmp_path, SOURCE)
     obj = facts.get("pkg.layers.Scaler.__init__")
-    text, _ = phrase(answer, obj, facts)
+    text, _ = phrase(answer, obj, facts, SCALE)
     assert text is None or (not text.startswith("scale") and "More text" not in text)
