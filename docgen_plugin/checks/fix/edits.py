@@ -100,7 +100,7 @@ def set_default(lines: list[str], section: Section, entry: Entry, code: str) -> 
             a, b = _value_span(match)
             value = text[start + a:start + b]
             out[line] = text[:start + a] + spell_value(value, code) + out[line][start + b:]
-            return out
+            return _same_in_text(out, entry, value, code)
     block = "".join(out[entry.head:entry.end])
     base = entry.text_start
     bare = _bare(code)
@@ -119,6 +119,21 @@ def set_default(lines: list[str], section: Section, entry: Entry, code: str) -> 
             out[line] = text[:start] + moved + out[line][end:]
             return out
     return "the stated default's spelling was not found"
+
+
+def _same_in_text(lines: list[str], entry: Entry, old: str, code: str) -> list[str]:
+    """The description's own statements of the old default (HF writes it twice) follow the type's."""
+    block = "".join(lines[entry.head:entry.end])
+    pieces, last = [], entry.text_start
+    for match in _IN_TEXT.finditer(block, entry.text_start):
+        a, b = _value_span(match)
+        if block[a:b].strip("`'\"") == old.strip("`'\""):
+            pieces += [block[last:a], spell_value(block[a:b], code)]
+            last = b
+    if not pieces:
+        return lines
+    new = block[:entry.text_start] + "".join(pieces) + block[last:]
+    return lines[:entry.head] + _relines(new) + lines[entry.end:]
 
 
 def _relines(text: str) -> list[str]:

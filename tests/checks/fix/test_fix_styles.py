@@ -223,7 +223,7 @@ def f(x, num_layers: int = 3, act: str = "gelu", cache: bool = True):
         num_layers (`str`, *optional*, defaults to 4):
             Layers.
         act (`str`, *optional*, defaults to `"relu"`):
-            Activation.
+            Activation. Defaults to `"relu"`.
     """
 '''
 
@@ -237,7 +237,7 @@ def f(x, num_layers: int = 3, act: str = "gelu", cache: bool = True):
         num_layers (`int`, *optional*, defaults to 3):
             Layers.
         act (`str`, *optional*, defaults to `"gelu"`):
-            Activation.
+            Activation. Defaults to `"gelu"`.
         cache (`bool`, *optional*, defaults to `True`):
             TODO(docgen): describe.
     """
