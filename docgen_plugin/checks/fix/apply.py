@@ -37,15 +37,14 @@ class _Target:
     literal: Literal
     body: str
     findings: list[Finding]
+    methods: dict[str, frozenset[str]]
 
 
 def _runtime_reason(obj: ObjectFacts, source: SourceFile, docs: SourceDocstrings) -> str | None:
     decorators = [d for d in obj.decorators if "docstring" in d.rsplit(".", 1)[-1].lower()]
     if decorators:
         return f"the docstring is built at run time (@{decorators[0].rsplit('.', 1)[-1]})"
-    module = source.module
-    qualname = obj.path[len(module) + 1:] if obj.path.startswith(module + ".") else obj.path
-    if qualname in docs.runtime:
+    if _qualname(obj, source) in docs.runtime:
         return "the docstring is assigned at run time (`__doc__ = ...`)"
     return None
 
@@ -74,7 +73,12 @@ def _target(obj: ObjectFacts | None, findings: list[Finding], source: SourceFile
         same = False
     if not same:
         return "the source literal is not the docstring the facts hold"
-    return _Target(obj, literal, body, findings)
+    methods = docs.methods.get(_qualname(obj, source), {}) if obj.kind == "class" else {}
+    return _Target(obj, literal, body, findings, methods)
+
+
+def _qualname(obj: ObjectFacts, source: SourceFile) -> str:
+    return obj.path[len(source.module) + 1:] if obj.path.startswith(source.module + ".") else obj.path
 
 
 def _left(findings: list[Finding], reason: str) -> list[Outcome]:
@@ -137,7 +141,7 @@ def plan_fixes(facts: Facts, findings: list[Finding], settings: Settings, target
         bodies: list[tuple[Literal, str]] = []
         for target in editable:
             result = ObjectFixer(target.obj, facts, target.literal, target.body, settings.docstring_style,
-                                 descriptions).run(target.findings)
+                                 descriptions, target.methods).run(target.findings)
             fix.outcomes += result.outcomes
             fix.descriptions += result.descriptions
             if result.body != target.body:

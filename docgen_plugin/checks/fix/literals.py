@@ -47,6 +47,7 @@ class SourceDocstrings:
     literals: dict[tuple[int, int], Literal]
     skipped: dict[tuple[int, int], str]  # line span -> why it cannot be edited
     runtime: frozenset[str]  # qualified names whose `__doc__` is assigned at run time
+    methods: dict[str, dict[str, frozenset[str]]]  # class qualname -> method -> parameter names
 
 
 def line_starts(text: str) -> list[int]:
@@ -124,4 +125,21 @@ def find_docstrings(text: str) -> SourceDocstrings:
             skipped[span] = "the docstring is not triple-quoted"
         else:
             literals[span] = Literal(start, end, opening.group(1), opening.group(2), *span)
-    return SourceDocstrings(literals, skipped, _runtime_docs(tree))
+    return SourceDocstrings(literals, skipped, _runtime_docs(tree), _methods(tree))
+
+
+def _methods(tree: ast.Module) -> dict[str, dict[str, frozenset[str]]]:
+    """Every class's methods and their parameter names (documented or not: facts skip some)."""
+    out: dict[str, dict[str, frozenset[str]]] = {}
+
+    def visit(body: list[ast.stmt], scope: str) -> None:
+        for stmt in body:
+            if isinstance(stmt, ast.ClassDef):
+                name = f"{scope}.{stmt.name}" if scope else stmt.name
+                out[name] = {
+                    f.name: frozenset(a.arg for a in (*f.args.posonlyargs, *f.args.args, *f.args.kwonlyargs))
+                    for f in stmt.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+                visit(stmt.body, name)
+
+    visit(tree.body, "")
+    return out

@@ -131,8 +131,10 @@ class ObjectFixer:
     """Applies the fixable findings of one object to its docstring's body, verifying each."""
 
     def __init__(self, obj: ObjectFacts, facts: Facts, literal: Literal, body: str, style: str,
-                 descriptions: dict[tuple[str, str], Description]) -> None:
+                 descriptions: dict[tuple[str, str], Description],
+                 methods: dict[str, frozenset[str]] | None = None) -> None:
         self.obj, self.checker = obj, Checker(obj, facts, literal, style)
+        self.methods = methods or {}  # a class's methods: where a misplaced entry belongs
         self.signature = documented_against(obj)
         self.descriptions = descriptions
         self.result = ObjectFix(body)
@@ -204,12 +206,36 @@ class ObjectFixer:
         if found is None:
             return "the entry was not found in the docstring's source"
         section, entry = found
+        kept = self._keeps_entry(finding.subject, "".join(lines[entry.head:entry.end]))
+        if kept is not None:
+            return kept
         guess = _GUESS.search(finding.message)
         if guess is None:
-            return edits.remove(lines, section, entry)
+            removal = self._removal_doubt(finding.subject)
+            return removal if removal is not None else edits.remove(lines, section, entry)
         if any(s.entry(guess.group(1)) for s in sections):
             return f"`{guess.group(1)}` is documented too; merge the two by hand"
         return edits.rename(lines, section, entry, guess.group(1))
+
+    def _keeps_entry(self, name: str, text: str) -> str | None:
+        """Why an entry the signature lacks may still be right to keep, or None."""
+        if "deprecat" in text.lower():
+            return "the entry documents a deprecated parameter; remove it when the deprecation ends"
+        decorators = [d.rsplit(".", 1)[-1] for d in self.obj.decorators]
+        renaming = [d for d in decorators if "deprecat" in d.lower() or "kwarg" in d.lower()]
+        if renaming:
+            return f"a decorator (@{renaming[0]}) may accept `{name}`"
+        return None
+
+    def _removal_doubt(self, name: str) -> str | None:
+        """Why an entry without a did-you-mean should not go: read from **kwargs, or another
+        method's parameter documented on the class."""
+        if self.signature is not None and any(p.kind == "var-keyword" for p in self.signature.params):
+            return f"the signature takes **kwargs, which may carry `{name}`"
+        for method, params in self.methods.items():
+            if name in params and method != "__init__":
+                return f"`{name}` is a parameter of `{method}`; move the entry there by hand"
+        return None
 
     def _dg103(self, finding: Finding, lines: list[str], sections: list[Section]) -> list[str] | str:
         if finding.message.startswith("the help of"):

@@ -293,3 +293,87 @@ def test_numpy_choices_put_the_default_first_and_prose_values_are_kept(tmp_path,
     assert text == _after(NUMPY_CHOICES).replace("{'biw', 'cos', 'epa'}", "{'epa', 'biw', 'cos'}")
     if "legend_loc" in capsys.readouterr().err:  # read as `upper`: left, never "upper left" left
         assert "Default is upper left." in text
+
+
+KEPT = '''
+import functools
+
+
+def deprecate_kwarg(old, new):
+    return functools.wraps
+
+
+class Base:
+    def __init__(self, x, **kwargs):
+        pass
+
+
+class Cond(Base):
+    """C.
+
+    Parameters
+    ----------
+    x : int
+        X.
+    groups : array_like
+        Read from the keyword arguments.
+    """
+
+
+class Effects:
+    """E.
+
+    Parameters
+    ----------
+    pursuit : bool
+        P.
+    parent : object
+        The parent.
+    """
+
+    def __init__(self, pursuit):
+        pass
+
+    def stats(self, parent):
+        pass
+
+
+def rvs(n, rng=None):
+    """R.
+
+    Parameters
+    ----------
+    n : int
+        N.
+    random_state : int, optional
+        .. deprecated:: 0.15
+
+           Use rng.
+    rng : Generator, optional
+        R.
+    """
+
+
+@deprecate_kwarg("seed", "rng")
+def sim(n, rng=None):
+    """S.
+
+    Parameters
+    ----------
+    n : int
+        N.
+    seed : int
+        Seed.
+    rng : Generator, optional
+        R.
+    """
+'''
+
+
+def test_entries_the_code_may_still_take_are_kept(tmp_path, monkeypatch, capsys):
+    _, text = _run(tmp_path, monkeypatch, KEPT, "--fix")
+    assert text == _after(KEPT)
+    err = capsys.readouterr().err
+    assert "left (`parent` is a parameter of `stats`" in err
+    assert "left (the entry documents a deprecated parameter" in err
+    assert "left (a decorator (@deprecate_kwarg) may accept `seed`)" in err
