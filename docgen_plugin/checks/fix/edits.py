@@ -84,6 +84,26 @@ def _choices_first(text: str, code: str) -> str | None:
     return text[:match.start(1)] + ", ".join(ordered) + text[match.end(1):]
 
 
+def _misread(value: str, rest: str, code: str) -> str | None:
+    """Why the stated value read from prose is not what the docs mean, or None.
+
+    "Default is upper left" states `"upper left"`, read as `upper`; "The default is currently
+    'probit'" states `'probit'`, read as `currently`; "Default is True" for a code `1` is equal.
+    """
+    bare = _bare(code)
+    sentence = (value + _SENTENCE_END.split(rest, 1)[0]).lower()
+    if bare and re.search(rf"(?<![\w-]){re.escape(bare.lower())}(?![\w-])", sentence):
+        return "the docs state the code's default in words; the value read is not the one meant"
+    if not re.fullmatch(r"`*['\"]?[-+\w.()\[\]{}]*['\"]?`*", value) or (
+            value.strip("`").isalpha() and value.strip("`").lower() not in ("true", "false", "none")
+            and bare is None):
+        return "the stated default is a word, not a value"
+    flags = {"true": 1, "false": 0}
+    if flags.get(value.strip("`").lower()) is not None and code.strip() in ("0", "1"):
+        return "True and 1 are equal in Python; state the flag as the code means it by hand"
+    return None
+
+
 def set_default(lines: list[str], section: Section, entry: Entry, code: str) -> list[str] | str:
     """The stated default rewritten to the code's; a reason where it cannot be."""
     out = list(lines)
@@ -103,13 +123,13 @@ def set_default(lines: list[str], section: Section, entry: Entry, code: str) -> 
             return _same_in_text(out, entry, value, code)
     block = "".join(out[entry.head:entry.end])
     base = entry.text_start
-    bare = _bare(code)
     for match in _IN_TEXT.finditer(block, base):
         if _conditional(block[base:], match.start() - base):
             continue
         a, b = _value_span(match)
-        if bare and " " in bare and block[a:].strip("`'\"").lower().startswith(bare.lower()):
-            return "the docs state the code's default in words (`Default is upper left`); nothing to fix"
+        doubt = _misread(block[a:b], block[b:], code)
+        if doubt is not None:
+            return doubt
         new = block[:a] + spell_value(block[a:b], code) + block[b:]
         return out[:entry.head] + _relines(new) + out[entry.end:]
     for line, (start, end), _ in spans:
@@ -297,7 +317,8 @@ def format_entry(style: EntryStyle, name: str, type_text: str | None, default: s
                  description: str, newline: str, line_width: int) -> list[str]:
     """A new entry's lines in the section's style (each ending with `newline`)."""
     optional = default is not None
-    shown = default if default not in (None, "None") else None
+    # a reused description that states the default already ("Default is 'none'.") says it once
+    shown = default if default not in (None, "None") and not _IN_TEXT.search(description) else None
     form = style.default_form or ("default=" if style.style == "numpy" else "Defaults to")
     if style.hugging_face and not style.default_form:
         form = "defaults to (type)"

@@ -377,3 +377,26 @@ def test_entries_the_code_may_still_take_are_kept(tmp_path, monkeypatch, capsys)
     assert "left (`parent` is a parameter of `stats`" in err
     assert "left (the entry documents a deprecated parameter" in err
     assert "left (a decorator (@deprecate_kwarg) may accept `seed`)" in err
+
+
+MISREAD = '''
+def f(x, link="probit", flag=1, n=30):
+    """F.
+
+    Parameters
+    ----------
+    x : array
+        X.
+    link : str
+        The default is currently 'probit' which uses the normal distribution.
+    flag : bool
+        Whether to. Default is True.
+    n : int
+        Iterations. Default is 20.
+    """
+'''
+
+
+def test_defaults_read_from_prose_are_rewritten_only_when_they_are_values(tmp_path, monkeypatch, capsys):
+    _, text = _run(tmp_path, monkeypatch, MISREAD, "--fix")
+    assert text == _after(MISREAD).replace("Default is 20.", "Default is 30.")
