@@ -400,3 +400,27 @@ def f(x, link="probit", flag=1, n=30):
 def test_defaults_read_from_prose_are_rewritten_only_when_they_are_values(tmp_path, monkeypatch, capsys):
     _, text = _run(tmp_path, monkeypatch, MISREAD, "--fix")
     assert text == _after(MISREAD).replace("Default is 20.", "Default is 30.")
+
+
+def test_a_description_from_another_file_needs_two_agreeing_siblings(tmp_path, monkeypatch):
+    package = tmp_path / "pkg"
+    package.mkdir()
+    entry = '''
+def {name}(x, eps: float = 1e-5):
+    """F.
+
+    Args:
+        x: X.
+        eps: {text}
+    """
+'''
+    (package / "a.py").write_text(entry.format(name="a", text="Added for stability."))
+    (package / "b.py").write_text(entry.format(name="b", text="Added for stability."))
+    (package / "c.py").write_text(entry.format(name="c", text="Once, about c alone."))
+    lone = 'def d(x, eps: float = 1e-5):\n    """D.\n\n    Args:\n        x: X.\n    """\n'
+    _, text = _run(tmp_path, monkeypatch, lone, "--fix")
+    assert "        eps: Added for stability. Defaults to 1e-5.\n" in text
+    (package / "a.py").unlink()
+    (package / "m.py").write_text(lone)
+    _, text = _run(tmp_path, monkeypatch, lone, "--fix")
+    assert "eps: TODO(docgen): describe. Defaults to 1e-5." in text  # one far sibling is not enough
