@@ -24,7 +24,7 @@ from docgen_plugin.settings import Settings
 logger = logging.getLogger(__name__)
 
 MAX_NEW_TOKENS = 40
-PHRASE_CHECKS = "param-2"  # in the cache key: answers cached under older checks are checked again
+PHRASE_CHECKS = "param-3"  # in the cache key: answers cached under older checks are checked again
 MAX_USES = 4  # body lines shown: enough to see what it feeds, short enough for a small model
 SYSTEM = ("You write the description of one Python parameter for a docstring entry. Answer with "
           "one short sentence that says what the parameter is or controls, using only what the "
@@ -40,6 +40,26 @@ _OPENINGS = frozenset({
     "value", "values", "one", "weight", "weights", "seed", "identifier", "id", "shape", "order",
 })
 _FLAG_OPENINGS = frozenset({"whether", "if"})
+_CODE_SPAN = re.compile(r"`[^`]*`")
+
+
+def _stem(word: str) -> str:
+    return word.lower().rstrip("s")[:5]  # scale/scaled, term/terms
+
+
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(_stem(w) for w in text.split())
+
+
+_TYPE_WORDS = _stems(
+    "dictionary dict list tuple string integer float boolean bool array tensor mapping set "
+    "instance callable function dataframe series")
+# Words any parameter's description may use without the code showing them.
+_GENERIC = _stems(
+    "the a an of to for in on at by with from into as is are be been being it its this that "
+    "which whether if when or and not no each any all one used use uses using given to value "
+    "values number name default optional object parameter argument per whose where than more "
+    "less should can will may must set sets")
 _LEAD = re.compile(r"^\s*(?:`?\**\w+`?\s*(?:\([^)]*\))?\s*:\s+)")
 
 
@@ -88,8 +108,32 @@ def messages_for(request: Request, facts: Facts, root: Path) -> list[dict[str, s
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "\n".join(parts)}]
 
 
-def _stem(word: str) -> str:
-    return word.lower().rstrip("s")[:5]  # scale/scaled, term/terms
+def _words_of(text: str) -> set[str]:
+    """Stems of the words in code or prose: `adaption_gate`, `OFTRotationModule` split too."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", text)
+    return {_stem(w) for w in re.findall(r"[A-Za-z][a-z0-9]*|[A-Z]+(?![a-z])", spaced)}
+
+
+def own_words(sentence: str, request: Request, facts: Facts, root: Path) -> str | None:
+    """Why the sentence says more than its prompt showed, or None.
+
+    Every content word must come from what the prompt showed of this parameter (its name,
+    type, default, the lines that use it, the object's path and the class summary); a type
+    claim ("a dictionary", "a list") needs the annotation or default to say so. The small
+    model otherwise guesses: "A dictionary containing the results" for a results object.
+    """
+    param, obj = request.param, request.obj
+    owner = _owner(request, facts)
+    typed = _words_of(f"{param.name} {param.annotation or ''} {param.default or ''}")
+    shown = typed | _words_of(" ".join(_uses(obj, param.name, root))) | _words_of(obj.path)
+    shown |= _words_of(owner.docstring.summary if owner.docstring is not None else "")
+    for word in re.findall(r"[A-Za-z][A-Za-z0-9]*", _CODE_SPAN.sub(" ", sentence)):
+        stem = _stem(word)
+        if stem in _TYPE_WORDS and stem not in typed:
+            return f"claims a type (`{word}`) the code does not state"
+        if stem not in shown and stem not in _GENERIC:
+            return f"`{word}` is not in what the code shows of `{param.name}`"
+    return None
 
 
 def about_the_parameter(sentence: str, param: Param) -> str | None:
@@ -109,7 +153,8 @@ def about_the_parameter(sentence: str, param: Param) -> str | None:
     return None
 
 
-def phrase(raw: str, obj: ObjectFacts, facts: Facts, param: Param) -> tuple[str | None, tuple[str, ...]]:
+def phrase(raw: str, obj: ObjectFacts, facts: Facts, param: Param, request: Request | None = None,
+           root: Path | None = None) -> tuple[str | None, tuple[str, ...]]:
     """The answer's first sentence if it reads as the parameter's description and the
     sentence checks keep it whole; else None and why."""
     text = _LEAD.sub("", clean_prose(raw).strip().strip('"'))
@@ -118,7 +163,8 @@ def phrase(raw: str, obj: ObjectFacts, facts: Facts, param: Param) -> tuple[str 
     if not sentence:
         return None, ("empty answer",)
     sentence = sentence[0].upper() + sentence[1:]
-    wrong = about_the_parameter(sentence, param)
+    wrong = about_the_parameter(sentence, param) or (
+        own_words(sentence, request, facts, root) if request is not None and root is not None else None)
     if wrong is not None:
         return None, (wrong,)
     check = verify_prose(sentence, obj, facts)
@@ -168,7 +214,7 @@ def param_drafter(settings: Settings) -> Drafter:
         answers = generator.generate([m for *_, m in jobs], MAX_NEW_TOKENS)
         for (index, key, fingerprint, _), raw in zip(jobs, answers):
             request = requests[index]
-            text, reasons = phrase(raw, request.obj, facts, request.param)
+            text, reasons = phrase(raw, request.obj, facts, request.param, request, settings.root_path)
             out[index] = text
             cache.put(CacheEntry(key, request.obj.path, f"param:{request.param.name}", text or "",
                                  "accepted" if text else "fallback", reasons, fingerprint))

@@ -97,3 +97,18 @@ def test_a_leading_name_and_later_sentences_are_cut(tmp_path, answer):
     obj = facts.get("pkg.layers.Scaler.__init__")
     text, _ = phrase(answer, obj, facts, SCALE)
     assert text is None or (not text.startswith("scale") and "More text" not in text)
+
+
+def test_a_phrase_says_only_what_the_prompt_showed(tmp_path, monkeypatch):
+    from docgen_plugin.checks.fix.describe import Request
+    from docgen_plugin.generate.param_phrases import own_words
+
+    monkeypatch.chdir(tmp_path)
+    facts = facts_of(tmp_path, SOURCE)
+    obj = facts.get("pkg.layers.Scaler.__init__")
+    request = Request(obj, obj.signatures[0].param("scale"))
+    root = tmp_path
+    assert own_words("The scale of the learned factor.", request, facts, root) is None
+    assert "claims a type" in own_words("A dictionary of scale values.", request, facts, root)
+    assert "is not in what the code shows" in own_words(
+        "The scale of the standardized error.", request, facts, root)

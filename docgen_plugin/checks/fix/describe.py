@@ -60,11 +60,15 @@ def _same_default(a: str | None, b: str | None) -> bool:
     return a == b or same_value(a, b) is True
 
 
+def _role(obj: ObjectFacts) -> str:
+    return "constructor" if obj.kind == "class" or obj.name == "__init__" else "callable"
+
+
 class SiblingIndex:
     """Every documented parameter of the package, by name, with its code's type and default."""
 
     def __init__(self, facts: Facts) -> None:
-        self._by_name: dict[str, list[tuple[str, str | None, str, str, str]]] = {}
+        self._by_name: dict[str, list[tuple[str, str | None, str, str, str, str]]] = {}
         for obj in facts.objects:
             doc, signature = obj.docstring, _documented_against(obj)
             if doc is None or signature is None:
@@ -79,7 +83,7 @@ class SiblingIndex:
                                            or same_value(stated, param.default) is False):
                     continue  # a description that states another default is not reused
                 self._by_name.setdefault(entry.name, []).append(
-                    (_type_key(param.annotation), param.default, text, obj.path, obj.file))
+                    (_type_key(param.annotation), param.default, text, obj.path, obj.file, _role(obj)))
 
     def find(self, obj: ObjectFacts, param: Param) -> Description | None:
         """The most common description of a same-named parameter of the same type and default.
@@ -87,11 +91,15 @@ class SiblingIndex:
         A description written once, far away (a function's `adapter_name` "whose weights are
         being sharded"), may be about its own object: one sibling is enough only from the
         same module; elsewhere the same words must document the parameter at least twice.
+        Only siblings of the same role count: a constructor's parameter is described by
+        other constructors (`results` of a results class is no `results` of a function).
         """
         key = _type_key(param.annotation)
+        role = _role(obj)
         found = [(text, path, file)
-                 for type_key, default, text, path, file in self._by_name.get(param.name, [])
-                 if path != obj.path and type_key == key and _same_default(default, param.default)]
+                 for type_key, default, text, path, file, their_role in self._by_name.get(param.name, [])
+                 if path != obj.path and type_key == key and _same_default(default, param.default)
+                 and their_role == role]
         if not found:
             return None
         counts = Counter(text for text, _, _ in found)
