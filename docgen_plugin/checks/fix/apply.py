@@ -12,6 +12,7 @@ from docgen_plugin.checks.fix.literals import Literal, SourceDocstrings, find_do
 from docgen_plugin.checks.fix.plan import FIXABLE, ObjectFixer, Outcome, literal_value, requests_of
 from docgen_plugin.facts.discover import SourceFile, discover
 from docgen_plugin.facts.model import Facts, ObjectFacts
+from docgen_plugin.files import is_read_only
 from docgen_plugin.settings import Settings
 
 
@@ -115,6 +116,9 @@ def plan_fixes(facts: Facts, findings: list[Finding], settings: Settings, target
         fix = FileFix(display, source.path if source else None)
         files.append(fix)
         everything = [f for group in by_obj.values() for f in group]
+        if source is not None and is_read_only(source.path):
+            fix.outcomes += _left(everything, "the file is read-only")
+            continue
         text = _read(source.path) if source else None
         if text is None:
             fix.outcomes += _left(everything, "the file is not readable as UTF-8")

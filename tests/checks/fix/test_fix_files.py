@@ -153,3 +153,13 @@ def test_runtime_ignored_and_malformed_docstrings_are_never_touched(tmp_path, mo
     assert "left (the docstring is assigned at run time" in err
     assert "DG003" in err and "left (the docstring could not be parsed (DG003)" in err
     assert "ignored" not in err
+
+
+def test_a_read_only_file_is_left(tmp_path, monkeypatch, capsys):
+    package = _package(tmp_path, {"m.py": STALE.encode()})
+    (package / "m.py").chmod(0o444)
+    if os.access(package / "m.py", os.W_OK) and os.geteuid() != 0:
+        pytest.skip("the file system ignores the mode")
+    assert _fix(tmp_path, monkeypatch) == 1
+    assert (package / "m.py").read_text() == STALE
+    assert "left (the file is read-only)" in capsys.readouterr().err
