@@ -64,6 +64,13 @@ def _role(obj: ObjectFacts) -> str:
     return "constructor" if obj.kind == "class" or obj.name == "__init__" else "callable"
 
 
+def _kind(obj: ObjectFacts) -> str:
+    """The last word of a class's name (`Results` of `VARMAXResults`), `__init__`'s class's."""
+    path = obj.path.rsplit(".", 1)[0] if obj.name == "__init__" else obj.path
+    words = re.findall(r"[A-Z][a-z0-9]+|[A-Z]+(?![a-z])", path.rsplit(".", 1)[-1])
+    return words[-1] if words and _role(obj) == "constructor" else ""
+
+
 class SiblingIndex:
     """Every documented parameter of the package, by name, with its code's type and default."""
 
@@ -83,7 +90,8 @@ class SiblingIndex:
                                            or same_value(stated, param.default) is False):
                     continue  # a description that states another default is not reused
                 self._by_name.setdefault(entry.name, []).append(
-                    (_type_key(param.annotation), param.default, text, obj.path, obj.file, _role(obj)))
+                    (_type_key(param.annotation), param.default, text, obj.path, obj.file,
+                     f"{_role(obj)}:{_kind(obj)}"))
 
     def find(self, obj: ObjectFacts, param: Param) -> Description | None:
         """The most common description of a same-named parameter of the same type and default.
@@ -92,14 +100,18 @@ class SiblingIndex:
         being sharded"), may be about its own object: one sibling is enough only from the
         same module; elsewhere the same words must document the parameter at least twice.
         Only siblings of the same role count: a constructor's parameter is described by
-        other constructors (`results` of a results class is no `results` of a function).
+        other constructors (`results` of a results class is no `results` of a function). A
+        parameter with neither a type nor a default has nothing to agree on: its siblings must
+        be of the same kind too (`results` of a `...Results` class, not of `DiscreteMargins`).
         """
         key = _type_key(param.annotation)
-        role = _role(obj)
+        role, kind = _role(obj), _kind(obj)
+        weak = not param.annotation and param.default in (None, "None")
         found = [(text, path, file)
-                 for type_key, default, text, path, file, their_role in self._by_name.get(param.name, [])
+                 for type_key, default, text, path, file, their in self._by_name.get(param.name, [])
                  if path != obj.path and type_key == key and _same_default(default, param.default)
-                 and their_role == role]
+                 and their.split(":")[0] == role and (not weak or file == obj.file
+                                                      or their == f"{role}:{kind}")]
         if not found:
             return None
         counts = Counter(text for text, _, _ in found)

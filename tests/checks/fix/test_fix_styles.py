@@ -424,3 +424,45 @@ def {name}(x, eps: float = 1e-5):
     (package / "m.py").write_text(lone)
     _, text = _run(tmp_path, monkeypatch, lone, "--fix")
     assert "eps: TODO(docgen): describe. Defaults to 1e-5." in text  # one far sibling is not enough
+
+
+def test_an_untyped_parameter_takes_words_only_from_its_own_kind(tmp_path, monkeypatch):
+    package = tmp_path / "pkg"
+    package.mkdir()
+    cls = '''
+class {name}:
+    """C.
+
+    Parameters
+    ----------
+    model : object
+        M.
+    results : object
+        {text}
+    """
+
+    def __init__(self, model, results):
+        pass
+'''
+    for name in ("AMargins", "BMargins"):
+        (package / f"{name.lower()}.py").write_text(cls.format(name=name, text="Discrete choice results."))
+    lone = '''
+class CResults:
+    """C.
+
+    Parameters
+    ----------
+    model : object
+        M.
+    """
+
+    def __init__(self, model, results):
+        pass
+'''
+    _, text = _run(tmp_path, monkeypatch, lone, "--fix")
+    assert "Discrete choice" not in text and "TODO(docgen): describe." in text
+    for name in ("AResults", "BResults"):
+        (package / f"{name.lower()}.py").write_text(cls.format(name=name, text="Fitted results."))
+    (package / "m.py").write_text(textwrap.dedent(lone).lstrip("\n"))
+    _, text = _run(tmp_path, monkeypatch, lone, "--fix")
+    assert "    results\n        Fitted results.\n" in text
