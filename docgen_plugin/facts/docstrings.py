@@ -14,6 +14,7 @@ from contextlib import contextmanager
 import griffe
 
 from docgen_plugin.facts.model import Diagnostic, DocParam, DocSection, Docstring
+from docgen_plugin.facts.numpy_entries import NumpyHead, numpy_heads
 
 _CAPTURE = logging.getLogger("docgen_plugin.griffe_parse")
 _CAPTURE.propagate = False
@@ -97,6 +98,16 @@ def _conditional(text: str, start: int) -> bool:
     return bool(_CONDITION.match(_SENTENCE_END.split(text[:start])[-1]))
 
 
+def _prose(value: str, after: str) -> bool:
+    """A bare word followed by more words describes a value in English ("defaults to leaky
+    ReLU", "the default is currently `merging`"): it is not the value itself."""
+    return (value.isidentifier() and value.lower() not in ("true", "false", "none")
+            and bool(_NEXT_WORD.match(after)))
+
+
+_NEXT_WORD = re.compile(r"[ \t]+[`'\"\w(]")
+
+
 def documented_default(description: str, annotation: str | None) -> str | None:
     """The default a docstring states for a parameter, in any common spelling, else None."""
     if annotation:
@@ -104,8 +115,11 @@ def documented_default(description: str, annotation: str | None) -> str | None:
         if match:
             return _stated(match.group(1))
     for match in _DEFAULT_IN_TEXT.finditer(description):
+        value = match.group(1) or match.group(2)
+        if _prose(value, description[match.end():]):
+            continue
         if not _conditional(description, match.start()):
-            return _stated(match.group(1) or match.group(2))
+            return _stated(value)
     return None
 
 
@@ -162,10 +176,11 @@ def _from_sections(
     attributes: list[DocParam] = []
     out: list[DocSection] = []
     documents_params = False
+    heads = numpy_heads(text) if style == "numpy" else {}
     for section in sections:
         kind = section.kind.value
         if kind in ("parameters", "other parameters", "attributes"):
-            items = [_doc_param(item) for item in section.value]
+            items = [_doc_param(item, heads.get(item.name.lstrip("*"))) for item in section.value]
             if kind == "attributes":
                 attributes.extend(items)
             else:
@@ -219,7 +234,24 @@ def _split_entry(name: str, description: str) -> tuple[str, str | None, str] | N
     return None
 
 
-def _doc_param(item: griffe.DocstringParameter | griffe.DocstringAttribute) -> DocParam:
+def _numpy_param(item: griffe.DocstringParameter | griffe.DocstringAttribute,
+                 head: NumpyHead) -> DocParam:
+    """A NumPy entry from its own head line: a choice set is its type, not its default."""
+    description = item.description or ""
+    if head.continuation and description.lstrip().startswith(head.continuation):
+        description = description.lstrip()[len(head.continuation):].lstrip("\n")
+    if head.default is not None:
+        stated = _stated(head.default)
+    else:  # `int, optional` (or no word at all): the description states the default
+        stated = documented_default(description, None)
+    return DocParam(name=item.name.lstrip("*"), annotation=clean_annotation(head.type),
+                    description=description, default=stated, line=0)
+
+
+def _doc_param(item: griffe.DocstringParameter | griffe.DocstringAttribute,
+               head: NumpyHead | None = None) -> DocParam:
+    if head is not None:
+        return _numpy_param(item, head)
     annotation = str(item.annotation) if item.annotation is not None else None
     description = item.description or ""
     name = item.name
