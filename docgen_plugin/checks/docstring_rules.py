@@ -8,7 +8,7 @@ import re
 
 from docgen_plugin.checks.finding import Finding
 from docgen_plugin.checks.rules import register
-from docgen_plugin.checks.values import normalise_type, same_value, types_contradict
+from docgen_plugin.checks.values import UNKNOWN, literal, normalise_type, same_value, types_contradict
 from docgen_plugin.facts.docstrings import documented_default
 from docgen_plugin.facts.model import DocParam, Docstring, Facts, ObjectFacts, Param, Signature
 
@@ -332,11 +332,9 @@ def _check_default_and_type(
 ) -> list[Finding]:
     out: list[Finding] = []
     line = documented.line or doc.line
-    if (documented.default is not None and param.default is not None
-            and param.default != "None" and same_value(documented.default, param.default) is False):
-        out.append(Finding(
-            "DG103", f"documented default of `{param.name}` is `{documented.default}`, "
-            f"the code's is `{param.default}`", obj.file, line, obj.path, param.name))
+    wrong_default = _wrong_default(obj, doc, documented, param)
+    if wrong_default:
+        out.append(Finding("DG103", wrong_default, obj.file, line, obj.path, param.name))
     if documented.annotation and param.annotation and types_contradict(
         documented.annotation, param.annotation
     ):
@@ -346,6 +344,42 @@ def _check_default_and_type(
             f"the annotation says `{normalise_type(param.annotation)}`",
             obj.file, line, obj.path, param.name))
     return out
+
+
+def _wrong_default(obj: ObjectFacts, doc: Docstring, documented: DocParam, param: Param) -> str | None:
+    """The DG103 message when the documented default contradicts the code's, else None."""
+    stated = documented.default
+    if stated is None or param.default is None or _deprecation_cycle(doc, documented, param):
+        return None
+    said = f"documented default of `{param.name}` is `{stated}`"
+    if param.default != "None":
+        if same_value(stated, param.default) is False:
+            return f"{said}, the code's is `{param.default}`"
+        return None
+    if literal(stated) is None:
+        return None  # `default=None` as the code says
+    if param.resolved_default is not None:
+        if same_value(stated, param.resolved_default) is False:
+            where = obj.name if obj.kind != "class" else "__init__"
+            return (f"{said}, the code's default is `None`, which `{where}` turns into "
+                    f"`{param.resolved_default}`")
+        return None
+    # A None the code tests for stands for a value computed later, which docs often state.
+    if not param.none_handled and same_value(stated, "None") is False:
+        return f"{said}, the code's is `None`"
+    return None
+
+
+def _deprecation_cycle(doc: Docstring, documented: DocParam, param: Param) -> bool:
+    """A sentinel default (`"deprecated"`, `"warn"`, `_NoValue`) of a deprecation cycle: the docs
+    state the effective value and say so in a deprecation or version-changed note."""
+    value = literal(param.default)
+    if param.default == "None" or not (isinstance(value, str) or value is UNKNOWN):
+        return False
+    if re.search(r"deprecat|versionchanged", documented.description, re.I):
+        return True
+    notes = re.finditer(r"\.\. (?:deprecated|versionchanged)::(.*(?:\n[ \t]+.*)*)", doc.text)
+    return any(re.search(rf"\b{re.escape(param.name)}\b", n.group(1)) for n in notes)
 
 
 def _documented_elsewhere(obj: ObjectFacts, facts: Facts) -> set[str]:

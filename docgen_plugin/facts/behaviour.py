@@ -547,3 +547,103 @@ def _range_count(comprehension: ast.GeneratorExp | ast.ListComp, source: Source)
             and iterator.func.id == "range" and len(iterator.args) == 1):
         return source(iterator.args[0])
     return source(iterator)
+
+
+# --- defaults a body gives a `None` parameter ---------------------------------------------
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _named(node: ast.expr) -> str | None:
+    """`x` or `self.x` (also `self._x`): the parameter a test or assignment is about."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+        return node.attr.lstrip("_")
+    return None
+
+
+def _none_test(test: ast.expr) -> tuple[str, bool] | None:
+    """`x is None` -> (x, True), `x is not None` -> (x, False); else None."""
+    if (isinstance(test, ast.Compare) and len(test.ops) == 1
+            and isinstance(test.ops[0], (ast.Is, ast.IsNot, ast.Eq, ast.NotEq))):
+        left, right = test.left, test.comparators[0]
+        subject = left if _is_none(right) else right if _is_none(left) else None
+        name = _named(subject) if subject is not None else None
+        if name is not None:
+            return name, isinstance(test.ops[0], (ast.Is, ast.Eq))
+    return None
+
+
+def _replacement(value: ast.expr, name: str) -> ast.expr | None:
+    """What `value` gives `name` when it is None: `5 if x is None else x`, `x or 5`."""
+    if isinstance(value, ast.IfExp):
+        test = _none_test(value.test)
+        if test is not None and test[0] == name:
+            kept, other = (value.orelse, value.body) if test[1] else (value.body, value.orelse)
+            return other if _named(kept) == name else None
+    if (isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or) and len(value.values) == 2
+            and _named(value.values[0]) == name):
+        return value.values[1]
+    return None
+
+
+def _resolution(stmt: ast.stmt) -> tuple[str, ast.expr] | None:
+    """(parameter, value) when `stmt` turns a None parameter into a value."""
+    if isinstance(stmt, ast.If):
+        test = _none_test(stmt.test)
+        if test is None or not test[1] or _exits(stmt.body):
+            return None  # `if x is None: raise ...` rejects None; it does not replace it
+        assigned = [s.value for s in stmt.body if isinstance(s, (ast.Assign, ast.AnnAssign))
+                    and s.value is not None
+                    and any(_named(t) == test[0] for t in (s.targets if isinstance(s, ast.Assign)
+                                                           else [s.target]))]
+        return (test[0], assigned[-1]) if assigned else None
+    if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        for target in targets:
+            name = _named(target)
+            replaced = _replacement(stmt.value, name) if name else None
+            if name and replaced is not None:
+                return name, replaced
+    return None
+
+
+def _statements(function: ast.AST) -> list[ast.stmt]:
+    body = list(getattr(function, "body", []))
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]  # the docstring
+    return body
+
+
+def resolved_defaults(function: ast.AST, names: set[str], source: Source) -> dict[str, str]:
+    """Parameter -> the value the body gives it when it is None, where the body does so before
+    any other use (`if x is None: x = 5`, `x = 5 if x is None else x`, `x = x or 5`)."""
+    used: set[str] = set()
+    out: dict[str, str] = {}
+    for stmt in _statements(function):
+        found = _resolution(stmt)
+        if found is not None and found[0] in names and found[0] not in used | set(out):
+            out[found[0]] = source(found[1])
+        used |= {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)}
+    return out
+
+
+def none_handled(scope: ast.AST, names: set[str]) -> set[str]:
+    """Names the code tests for None (or truthiness) anywhere in `scope`: a None default that
+    stands for a value computed later, which the docs may state."""
+    handled: set[str] = set()
+    for node in ast.walk(scope):
+        if isinstance(node, ast.Compare):
+            test = _none_test(node)
+            if test is not None:
+                handled.add(test[0])
+        elif isinstance(node, ast.BoolOp):
+            handled.update(n for v in node.values if (n := _named(v)))
+        elif isinstance(node, (ast.If, ast.IfExp, ast.While)):
+            test = node.test.operand if isinstance(node.test, ast.UnaryOp) else node.test
+            if (name := _named(test)) is not None:
+                handled.add(name)
+    return handled & names

@@ -240,10 +240,8 @@ def _numpy_param(item: griffe.DocstringParameter | griffe.DocstringAttribute,
     description = item.description or ""
     if head.continuation and description.lstrip().startswith(head.continuation):
         description = description.lstrip()[len(head.continuation):].lstrip("\n")
-    if head.default is not None:
-        stated = _stated(head.default)
-    else:  # `int, optional` (or no word at all): the description states the default
-        stated = documented_default(description, None)
+    # `int, optional` (or no word at all): the description states the default
+    stated = _stated(head.default) if head.default is not None else documented_default(description, None)
     return DocParam(name=item.name.lstrip("*"), annotation=clean_annotation(head.type),
                     description=description, default=stated, line=0)
 

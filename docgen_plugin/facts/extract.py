@@ -16,7 +16,14 @@ from typing import Any
 
 import griffe
 
-from docgen_plugin.facts.behaviour import OWN_CONFIG, BodyReader, attribute_map, own_field_reads
+from docgen_plugin.facts.behaviour import (
+    OWN_CONFIG,
+    BodyReader,
+    attribute_map,
+    none_handled,
+    own_field_reads,
+    resolved_defaults,
+)
 from docgen_plugin.facts.discover import unreadable_diagnostic
 from docgen_plugin.facts.docstrings import parse_docstring
 from docgen_plugin.facts.model import (
@@ -324,7 +331,21 @@ class _Reader:
                 default=" ".join(default.split()) if default is not None else None,
             ))
         returns = str(function.returns) if function.returns is not None else None
-        return Signature(function.name, tuple(params), returns, self.definition_line(function))
+        return Signature(function.name, tuple(self.none_defaults(function, params)), returns,
+                         self.definition_line(function))
+
+    def none_defaults(self, function: griffe.Function, params: list[Param]) -> list[Param]:
+        """Parameters defaulting to None, with what the body makes of the None (DG103)."""
+        names = {p.name for p in params if p.default == "None"}
+        node = self.node(function)
+        if not names or not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return params
+        resolved = resolved_defaults(node, names, self.source_text)
+        # a method's None may be handled by another method (`fit` reads `self.x`)
+        parent = self.node(function.parent) if isinstance(function.parent, griffe.Class) else None
+        handled = none_handled(parent if isinstance(parent, ast.ClassDef) else node, names)
+        return [replace(p, resolved_default=resolved.get(p.name), none_handled=p.name in handled)
+                if p.name in names else p for p in params]
 
     # --- classes and functions -----------------------------------------------------------
 

@@ -41,6 +41,10 @@ class Param:
     annotation: str | None = None
     default: str | None = None  # source text; None means required
     forwarded_from: str | None = None  # set when accepted through **kwargs of a base class
+    # default `None` only: the value the body gives it instead (`if x is None: x = 5`), and
+    # whether the code tests it for None at all (a None that stands for a value computed later)
+    resolved_default: str | None = None
+    none_handled: bool = False
 
     @property
     def required(self) -> bool:
