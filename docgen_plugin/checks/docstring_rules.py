@@ -364,10 +364,17 @@ def _wrong_default(obj: ObjectFacts, doc: Docstring, documented: DocParam, param
             return (f"{said}, the code's default is `None`, which `{where}` turns into "
                     f"`{param.resolved_default}`")
         return None
-    # A None the code tests for stands for a value computed later, which docs often state.
-    if not param.none_handled and same_value(stated, "None") is False:
-        return f"{said}, the code's is `None`"
-    return None
+    if _none_may_stand_for(doc, documented, param):
+        return None
+    return f"{said}, the code's is `None`" if same_value(stated, "None") is False else None
+
+
+def _none_may_stand_for(doc: Docstring, documented: DocParam, param: Param) -> bool:
+    """Whether a `None` default may stand for the documented value: the code tests it for None
+    (a value computed later), the entry says what None means, or the style has no convention
+    of writing `default=None` (only NumPy's does)."""
+    return (param.none_handled or doc.style != "numpy"
+            or re.search(r"\bNone\b", documented.description) is not None)
 
 
 def _deprecation_cycle(doc: Docstring, documented: DocParam, param: Param) -> bool:
