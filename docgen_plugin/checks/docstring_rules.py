@@ -372,8 +372,8 @@ def _wrong_default(obj: ObjectFacts, doc: Docstring, documented: DocParam, param
 def _none_may_stand_for(doc: Docstring, documented: DocParam, param: Param) -> bool:
     """Whether a `None` default may stand for the documented value: the code tests it for None
     (a value computed later), the entry says what None means, or the style has no convention
-    of writing `default=None` (only NumPy's does)."""
-    return (param.none_handled or doc.style != "numpy"
+    of writing `default=None` (only NumPy's does, in the type field: `int, default=None`)."""
+    return (param.none_handled or doc.style != "numpy" or not documented.default_in_type
             or re.search(r"\bNone\b", documented.description) is not None)
 
 

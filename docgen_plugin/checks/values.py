@@ -49,7 +49,11 @@ def same_value(documented: str, code: str) -> bool | None:
         if unquoted is not _UNKNOWN and not isinstance(unquoted, str):
             return _equal(unquoted, code_value)
     if isinstance(doc_value, str) and isinstance(code_value, str) and doc_value != code_value:
+        if _abbreviated(doc_value, code_value):
+            return None  # `'lowpass'` documented, `'low'` in the code: an alias the code accepts
         return _unescaped(doc_value) == _unescaped(code_value)
+    if doc_value is None and isinstance(code_value, str) and code_value.lower() == "none":
+        return None  # "Default is None" for the option `"none"`
     return _equal(doc_value, code_value)
 
 
@@ -65,6 +69,11 @@ def _unescaped(text: str) -> str:
     while "\\\\" in text:
         text = text.replace("\\\\", "\\")
     return text
+
+
+def _abbreviated(a: str, b: str) -> bool:
+    short, long = sorted((a, b), key=len)
+    return len(short) >= 2 and long.startswith(short)
 
 
 def _rounded(documented: str, doc_value: Any, code_value: Any) -> bool:
@@ -85,7 +94,8 @@ def _broadcast(doc_value: Any, code_value: Any) -> bool:
 
 def _equal(a: Any, b: Any) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
+        # `stochastic_exog=1` documented "Default is True": the flag spelled as an int
+        return a == b if isinstance(a, (bool, int)) and isinstance(b, (bool, int)) else False
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return math.isclose(a, b, rel_tol=1e-9, abs_tol=0.0) or a == b
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):

@@ -100,12 +100,17 @@ def _conditional(text: str, start: int) -> bool:
 
 def _prose(value: str, after: str) -> bool:
     """A bare word followed by more words describes a value in English ("defaults to leaky
-    ReLU", "the default is currently `merging`"): it is not the value itself."""
-    return (value.isidentifier() and value.lower() not in ("true", "false", "none")
+    ReLU", "the default is currently `merging`", "Holm-Sidak 'hs'"): not the value itself. So
+    is a number with a unit or a condition ("95% confidence", "0 if the image is bool")."""
+    if _QUALIFIED.match(after):
+        return True
+    return (_BARE_WORD.fullmatch(value) is not None and value.lower() not in ("true", "false", "none")
             and bool(_NEXT_WORD.match(after)))
 
 
+_BARE_WORD = re.compile(r"[A-Za-z_][\w-]*")
 _NEXT_WORD = re.compile(r"[ \t]+[`'\"\w(]")
+_QUALIFIED = re.compile(r"\s*%|\s+(?:if|when|unless|for|otherwise|percent)\b", re.I)
 
 
 def documented_default(description: str, annotation: str | None) -> str | None:
@@ -241,9 +246,24 @@ def _numpy_param(item: griffe.DocstringParameter | griffe.DocstringAttribute,
     if head.continuation and description.lstrip().startswith(head.continuation):
         description = description.lstrip()[len(head.continuation):].lstrip("\n")
     # `int, optional` (or no word at all): the description states the default
-    stated = _stated(head.default) if head.default is not None else documented_default(description, None)
+    stated = (_stated(head.default) if head.default is not None
+              else documented_default(_top_level(description), None))
     return DocParam(name=item.name.lstrip("*"), annotation=clean_annotation(head.type),
-                    description=description, default=stated, line=0)
+                    description=description, default=stated, line=0,
+                    default_in_type=head.default is not None)
+
+
+def _top_level(description: str) -> str:
+    """The description without its nested blocks: a default stated in an indented block or a
+    bullet list (`- 'violin_fc': ... Default is 'y'.`) is a sub-option's, not the parameter's."""
+    kept, in_bullet = [], False
+    for line in description.split("\n"):
+        if line[:1].isspace():
+            continue
+        in_bullet = line.startswith(("- ", "* ", "+ "))
+        if not in_bullet:
+            kept.append(line)
+    return "\n".join(kept)
 
 
 def _doc_param(item: griffe.DocstringParameter | griffe.DocstringAttribute,

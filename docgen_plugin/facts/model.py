@@ -103,6 +103,7 @@ class DocParam:
     description: str = ""
     default: str | None = None  # the default the docstring states, as written
     line: int = 0
+    default_in_type: bool = False  # stated in a NumPy entry's type field (`int, default=5`)
 
 
 @dataclass(frozen=True)
