@@ -353,7 +353,7 @@ def _wrong_default(obj: ObjectFacts, doc: Docstring, documented: DocParam, param
         return None
     said = f"documented default of `{param.name}` is `{stated}`"
     if param.default != "None":
-        if same_value(stated, param.default) is False:
+        if same_value(stated, param.default) is False and not _abbreviation(documented, param):
             return f"{said}, the code's is `{param.default}`"
         return None
     if literal(stated) is None:
@@ -375,6 +375,21 @@ def _none_may_stand_for(doc: Docstring, documented: DocParam, param: Param) -> b
     of writing `default=None` (only NumPy's does, in the type field: `int, default=None`)."""
     return (param.none_handled or doc.style != "numpy" or not documented.default_in_type
             or re.search(r"\bNone\b", documented.description) is not None)
+
+
+def _abbreviation(documented: DocParam, param: Param) -> bool:
+    """`btype : {'lowpass', 'highpass'}` documented with the code's default `'low'`: the code
+    spells a documented choice short (an alias it accepts), it does not contradict it."""
+    stated, code = literal(documented.default), literal(param.default)
+    choices = _choices(documented.annotation)
+    return (isinstance(stated, str) and isinstance(code, str) and len(code) >= 2
+            and stated.startswith(code) and stated in choices)
+
+
+def _choices(annotation: str | None) -> set[str]:
+    """The strings of a NumPy choice set `{'a', 'b'}` in a documented type."""
+    match = re.search(r"\{([^{}]*)\}", annotation or "")
+    return set(re.findall(r"['\"]([^'\"]*)['\"]", match.group(1))) if match else set()
 
 
 def _deprecation_cycle(doc: Docstring, documented: DocParam, param: Param) -> bool:
@@ -413,7 +428,7 @@ def _check_undocumented(
         if parent is not None and parent.docstring is not None:
             documented |= {p.name for p in parent.docstring.params}
     missing = [
-        p.name for p in signature.own_params
+        p.name for p in _required_params(doc, signature)
         if not p.is_variadic and not p.name.startswith("_") and p.name not in documented
     ]
     return [
@@ -421,6 +436,15 @@ def _check_undocumented(
                 obj.file, obj.line, obj.path, name)
         for name in missing
     ]
+
+
+def _required_params(doc: Docstring, signature: Signature) -> tuple[Param, ...]:
+    """The parameters a docstring must document: the signature's own, or all of an `__init__`
+    the class inherits whole when the docstring documents it (names at least one of them)."""
+    own = signature.own_params
+    if own or not any(signature.param(p.name) for p in doc.params):
+        return own
+    return signature.shown_params
 
 
 def _inherited_fields(obj: ObjectFacts) -> set[str]:

@@ -49,8 +49,6 @@ def same_value(documented: str, code: str) -> bool | None:
         if unquoted is not _UNKNOWN and not isinstance(unquoted, str):
             return _equal(unquoted, code_value)
     if isinstance(doc_value, str) and isinstance(code_value, str) and doc_value != code_value:
-        if _abbreviated(doc_value, code_value):
-            return None  # `'lowpass'` documented, `'low'` in the code: an alias the code accepts
         return _unescaped(doc_value) == _unescaped(code_value)
     if doc_value is None and isinstance(code_value, str) and code_value.lower() == "none":
         return None  # "Default is None" for the option `"none"`
@@ -69,11 +67,6 @@ def _unescaped(text: str) -> str:
     while "\\\\" in text:
         text = text.replace("\\\\", "\\")
     return text
-
-
-def _abbreviated(a: str, b: str) -> bool:
-    short, long = sorted((a, b), key=len)
-    return len(short) >= 2 and long.startswith(short)
 
 
 def _rounded(documented: str, doc_value: Any, code_value: Any) -> bool:
