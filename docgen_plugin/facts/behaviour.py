@@ -646,4 +646,16 @@ def none_handled(scope: ast.AST, names: set[str]) -> set[str]:
             test = node.test.operand if isinstance(node.test, ast.UnaryOp) else node.test
             if (name := _named(test)) is not None:
                 handled.add(name)
+        elif isinstance(node, ast.Call) and _RESOLVER.search(_called(node.func)):
+            # `self._process_parameters(mean, cov)`, `check_array(x)`: helpers that normalise
+            # their arguments, None included
+            handled.update(n for a in (*node.args, *(k.value for k in node.keywords))
+                           if (n := _named(a)))
     return handled & names
+
+
+_RESOLVER = re.compile(r"^_(?!_)|check|valid|process|resolve|default|normali[sz]e|^get_", re.I)
+
+
+def _called(func: ast.expr) -> str:
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
