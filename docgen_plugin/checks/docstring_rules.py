@@ -299,7 +299,7 @@ def _check_params(
         name = documented.name
         param = by_name.get(name)
         if param is None:
-            if not name.isidentifier():
+            if not name.isidentifier() or _documented_otherwise(obj, signature, name):
                 continue
             guess = _did_you_mean(name, accepted, TYPO_MATCH if open_kwargs else CLOSE_MATCH)
             if open_kwargs and (guess is None or _adds_words(name, guess)):
@@ -314,6 +314,16 @@ def _check_params(
     out += _check_undocumented(obj, doc, signature, facts)
     out += _check_order(obj, doc, signature)
     return out
+
+
+def _documented_otherwise(obj: ObjectFacts, signature: Signature, name: str) -> bool:
+    """A name the signature takes in another way: `sample1, sample2, ...` for `*samples` (the
+    NumPy way to document variadic arguments), or a parameter of `__call__` documented by the
+    class (scipy's `ortho_group(dim)`: the instance is what users call)."""
+    if re.fullmatch(r"[A-Za-z_]+\d+", name) and any(p.kind == "var-positional" for p in signature.params):
+        return True
+    call = obj.signature("__call__") if obj.kind == "class" else None
+    return call is not None and call.param(name) is not None
 
 
 def _adds_words(documented: str, existing: str) -> bool:

@@ -659,3 +659,26 @@ _RESOLVER = re.compile(r"^_(?!_)|check|valid|process|resolve|default|normali[sz]
 
 def _called(func: ast.expr) -> str:
     return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
+_KWARGS_READS = frozenset({"pop", "get", "setdefault"})
+
+
+def keyword_reads(function: ast.AST, kwargs: str, source: Source) -> dict[str, str | None]:
+    """Names the body reads from its `**kwargs` (`kwargs.pop("dt", True)`, `kwargs["dt"]`), with
+    the default the read gives them (None where there is none): keywords it accepts."""
+    found: dict[str, str | None] = {}
+    for node in ast.walk(function):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in _KWARGS_READS and _named(node.func.value) == kwargs
+                and node.args and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)):
+            if len(node.args) > 1:
+                default: str | None = source(node.args[1])
+            else:  # `get` gives None; `pop` without a default requires the keyword
+                default = None if node.func.attr == "pop" else "None"
+            found.setdefault(node.args[0].value, default)
+        elif (isinstance(node, ast.Subscript) and _named(node.value) == kwargs
+              and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str)):
+            found.setdefault(node.slice.value, None)
+    return {k: v for k, v in found.items() if k.isidentifier()}

@@ -185,7 +185,10 @@ def _from_sections(
     for section in sections:
         kind = section.kind.value
         if kind in ("parameters", "other parameters", "attributes"):
-            items = [_doc_param(item, heads.get(item.name.lstrip("*"))) for item in section.value]
+            entries = section.value
+            if heads:  # griffe reads a description line left unindented as an entry ("A tuple")
+                entries = [item for item in entries if item.name.lstrip("*") in heads]
+            items = [_doc_param(item, heads.get(item.name.lstrip("*"))) for item in entries]
             if kind == "attributes":
                 attributes.extend(items)
             else:

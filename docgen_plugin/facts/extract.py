@@ -20,6 +20,7 @@ from docgen_plugin.facts.behaviour import (
     OWN_CONFIG,
     BodyReader,
     attribute_map,
+    keyword_reads,
     none_handled,
     own_field_reads,
     resolved_defaults,
@@ -37,6 +38,7 @@ from docgen_plugin.facts.model import (
     Signature,
 )
 
+KWARGS_READ = "**kwargs"  # Param.forwarded_from of a keyword read from `**kwargs`
 SIGNATURE_METHODS = ("__init__", "forward", "__call__")
 _KINDS = {
     "positional-only": "positional-only",
@@ -331,8 +333,20 @@ class _Reader:
                 default=" ".join(default.split()) if default is not None else None,
             ))
         returns = str(function.returns) if function.returns is not None else None
-        return Signature(function.name, tuple(self.none_defaults(function, params)), returns,
-                         self.definition_line(function))
+        params = self.none_defaults(function, params) + self.kwargs_params(function, params)
+        return Signature(function.name, tuple(params), returns, self.definition_line(function))
+
+    def kwargs_params(self, function: griffe.Function, params: list[Param]) -> list[Param]:
+        """Keywords the body reads from `**kwargs` (`kwargs.pop("dt", True)`): accepted names,
+        marked as forwarded (from `**kwargs`) so they are not required to be documented."""
+        kwargs = next((p.name for p in params if p.kind == "var-keyword"), None)
+        node = self.node(function)
+        if kwargs is None or not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return []
+        present = {p.name for p in params}
+        return [Param(name, "keyword-only", None, default, forwarded_from=KWARGS_READ)
+                for name, default in keyword_reads(node, kwargs, self.source_text).items()
+                if name not in present]
 
     def none_defaults(self, function: griffe.Function, params: list[Param]) -> list[Param]:
         """Parameters defaulting to None, with what the body makes of the None (DG103)."""

@@ -17,6 +17,7 @@ _ENTRY_SECTIONS = frozenset({
     "params", "arguments", "args",
 })
 _HEAD = re.compile(r"^(?P<names>\*{0,2}[A-Za-z_]\w*(?:\s*,\s*\*{0,2}[A-Za-z_]\w*)*)\s*:(?!:)\s*(?P<type>.*)$")
+_BARE = re.compile(r"^(?P<names>\*{0,2}[A-Za-z_]\w*(?:\s*,\s*\*{0,2}[A-Za-z_]\w*)*)$")
 _DEFAULT_PART = re.compile(r"^defaults?\s*(?:=|:|\s+is\b|\s+to\b|\s)\s*(?P<value>.+)$", re.I | re.S)
 _OPENERS, _CLOSERS = "([{", ")]}"
 
@@ -100,6 +101,10 @@ def numpy_heads(text: str) -> dict[str, NumpyHead]:
             if _indent(lines[i]) != base:
                 continue
             match = _HEAD.match(lines[i].strip())
+            bare = _BARE.match(lines[i].strip())
+            if bare:  # an entry with no type: `x` alone on its line
+                for name in re.split(r"\s*,\s*", bare.group("names")):
+                    heads.setdefault(name.lstrip("*"), NumpyHead(None, None, False))
             if not match:
                 continue
             type_text, continuation = match.group("type").strip(), ""
