@@ -682,3 +682,30 @@ def keyword_reads(function: ast.AST, kwargs: str, source: Source) -> dict[str, s
               and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str)):
             found.setdefault(node.slice.value, None)
     return {k: v for k, v in found.items() if k.isidentifier()}
+
+
+_RENAMING_DECORATOR = re.compile(r"deprecat|renam", re.I)
+
+
+def renamed_keywords(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    """Old names a decorator still accepts: `@deprecate_kwarg("seed", "rng")`,
+    `@_rename_parameter("old", "new")` take the first string argument as a keyword."""
+    names = []
+    for decorator in function.decorator_list:
+        if (isinstance(decorator, ast.Call) and _RENAMING_DECORATOR.search(_called(decorator.func))
+                and decorator.args and isinstance(decorator.args[0], ast.Constant)
+                and isinstance(decorator.args[0].value, str) and decorator.args[0].value.isidentifier()):
+            names.append(decorator.args[0].value)
+    return names
+
+
+def kwargs_helpers(function: ast.AST, kwargs: str, methods: Mapping[str, ast.AST]) -> list[ast.AST]:
+    """Methods of the class that `function` hands its `**kwargs` to (`self._fit_irls(**kwargs)`)."""
+    out = []
+    for node in ast.walk(function):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and _named(node.func.value) is not None and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "self" and node.func.attr in methods
+                and any(k.arg is None and _named(k.value) == kwargs for k in node.keywords)):
+            out.append(methods[node.func.attr])
+    return out

@@ -21,8 +21,10 @@ from docgen_plugin.facts.behaviour import (
     BodyReader,
     attribute_map,
     keyword_reads,
+    kwargs_helpers,
     none_handled,
     own_field_reads,
+    renamed_keywords,
     resolved_defaults,
 )
 from docgen_plugin.facts.discover import unreadable_diagnostic
@@ -339,14 +341,29 @@ class _Reader:
     def kwargs_params(self, function: griffe.Function, params: list[Param]) -> list[Param]:
         """Keywords the body reads from `**kwargs` (`kwargs.pop("dt", True)`): accepted names,
         marked as forwarded (from `**kwargs`) so they are not required to be documented."""
-        kwargs = next((p.name for p in params if p.kind == "var-keyword"), None)
         node = self.node(function)
-        if kwargs is None or not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return []
         present = {p.name for p in params}
+        read: dict[str, str | None] = dict.fromkeys(renamed_keywords(node))  # required: no default
+        kwargs = next((p.name for p in params if p.kind == "var-keyword"), None)
+        if kwargs is not None:
+            for body in (node, *self.kwargs_readers(function, node, kwargs)):
+                var_keyword = body.args.kwarg.arg if body.args.kwarg else kwargs  # type: ignore[attr-defined]
+                for name, default in keyword_reads(body, var_keyword, self.source_text).items():
+                    read.setdefault(name, default)
         return [Param(name, "keyword-only", None, default, forwarded_from=KWARGS_READ)
-                for name, default in keyword_reads(node, kwargs, self.source_text).items()
-                if name not in present]
+                for name, default in read.items() if name not in present]
+
+    def kwargs_readers(self, function: griffe.Function, node: ast.AST, kwargs: str) -> list[ast.AST]:
+        """Where else a method's `**kwargs` are read: the class's `__new__` (for `__init__`) and
+        the methods it hands them to."""
+        cls = self.node(function.parent) if isinstance(function.parent, griffe.Class) else None
+        if not isinstance(cls, ast.ClassDef):
+            return []
+        methods = {m.name: m for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        extra = [methods["__new__"]] if function.name == "__init__" and "__new__" in methods else []
+        return extra + [m for m in kwargs_helpers(node, kwargs, methods) if m is not node]
 
     def none_defaults(self, function: griffe.Function, params: list[Param]) -> list[Param]:
         """Parameters defaulting to None, with what the body makes of the None (DG103)."""
