@@ -14,7 +14,7 @@ from contextlib import contextmanager
 import griffe
 
 from docgen_plugin.facts.model import Diagnostic, DocParam, DocSection, Docstring
-from docgen_plugin.facts.numpy_entries import NumpyHead, numpy_heads
+from docgen_plugin.facts.numpy_entries import NumpyHead, has_entry_section, numpy_heads
 
 _CAPTURE = logging.getLogger("docgen_plugin.griffe_parse")
 _CAPTURE.propagate = False
@@ -182,11 +182,14 @@ def _from_sections(
     out: list[DocSection] = []
     documents_params = False
     heads = numpy_heads(text) if style == "numpy" else {}
+    # griffe reads a description line left unindented ("A tuple ...", "Refer to `imread`.") as
+    # an entry: in NumPy style, only lines written as entries are
+    only_heads = style == "numpy" and (bool(heads) or has_entry_section(text))
     for section in sections:
         kind = section.kind.value
         if kind in ("parameters", "other parameters", "attributes"):
             entries = section.value
-            if heads:  # griffe reads a description line left unindented as an entry ("A tuple")
+            if only_heads:
                 entries = [item for item in entries if item.name.lstrip("*") in heads]
             items = [_doc_param(item, heads.get(item.name.lstrip("*"))) for item in entries]
             if kind == "attributes":

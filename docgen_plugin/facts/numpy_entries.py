@@ -86,6 +86,15 @@ def _continues(head: str, following: str) -> bool:
     return head.endswith(",") and bool(_DEFAULT_PART.match(following.strip()))
 
 
+# Words that open a note, not an entry: "TODO: looks like not used yet" in a Parameters section.
+_NOT_NAMES = frozenset({"todo", "note", "notes", "fixme", "xxx", "warning", "see", "example", "examples"})
+
+
+def has_entry_section(text: str) -> bool:
+    """Whether the text has an underlined parameters or attributes section."""
+    return any(title in _ENTRY_SECTIONS for title, _, _ in _sections(text.expandtabs().split("\n")))
+
+
 def numpy_heads(text: str) -> dict[str, NumpyHead]:
     """Name -> its head, for every entry of the NumPy parameter and attribute sections."""
     lines = text.expandtabs().split("\n")
@@ -102,10 +111,12 @@ def numpy_heads(text: str) -> dict[str, NumpyHead]:
                 continue
             match = _HEAD.match(lines[i].strip())
             bare = _BARE.match(lines[i].strip())
-            if bare:  # an entry with no type: `x` alone on its line
+            if bare and bare.group("names").lower() not in _NOT_NAMES:  # an entry with no type: `x` alone
                 for name in re.split(r"\s*,\s*", bare.group("names")):
                     heads.setdefault(name.lstrip("*"), NumpyHead(None, None, False))
             if not match:
+                continue
+            if match.group("names").lower() in _NOT_NAMES:
                 continue
             type_text, continuation = match.group("type").strip(), ""
             if i + 1 < end and _continues(type_text, lines[i + 1]):

@@ -99,3 +99,76 @@ def test_escapes_compared_as_python_reads_them():
     assert same_value('r"(?u)\\b\\w\\w+\\b"', 'r"(?u)\\b\\w\\w+\\b"') is True
     assert same_value('r"(?u)\x08\\w\\w+\x08"', 'r"(?u)\\b\\w\\w+\\b"') is True  # `\b` read as backspace
     assert same_value('r"(?u)\\b\\w+\\b"', 'r"(?u)\\b\\w\\w+\\b"') is False
+
+
+def dg101(tmp_path, source: str) -> list[str]:
+    return [f.subject for f in check(tmp_path, {"m.py": source}) if f.code == "DG101"]
+
+
+NUMPY_ENTRIES = '''
+    Parameters
+    ----------
+    {entries}
+    """
+'''
+
+
+@pytest.mark.parametrize("source", [
+    # `sample1, sample2, ...` documents `*samples`, as numpydoc shows
+    'def f(*samples, axis=0):\n    """F.\n' + NUMPY_ENTRIES.format(
+        entries="sample1, sample2, ... : array_like\n        Samples.\n    axis : int\n        Axis."),
+    # a description line left unindented is not an entry
+    'def f(a, limits):\n    """F.\n' + NUMPY_ENTRIES.format(
+        entries="a : array\n    limits : tuple\n    A tuple of the lower and upper limit.\n"
+                "    TODO: looks unused"),
+    'def f(image):\n    """F.\n' + NUMPY_ENTRIES.format(entries="Refer to ``imread``."),
+    # a keyword a deprecation decorator still accepts
+    'from x import deprecate_kwarg\n\n\n@deprecate_kwarg("seed", "rng")\ndef f(rng=None):\n    """F.\n'
+    + NUMPY_ENTRIES.format(entries="rng : Generator, optional\n        RNG.\n    seed : int, optional\n"
+                                   "        .. deprecated:: 0.15"),
+])
+def test_dg101_not_a_stale_entry(tmp_path, source):
+    assert dg101(tmp_path, source) == []
+
+
+CLASS = '''
+class Base:
+    def __init__(self):
+        pass
+
+
+class System(Base):
+    """System.
+
+    Parameters
+    ----------
+    order : int
+        Order.
+    {entry} : float, optional
+        Sampling time.
+    """
+
+    def __new__(cls, *system, **kwargs):
+        if kwargs.get("dt") is None:
+            return super().__new__(cls)
+        return super().__new__(cls)
+
+    def __init__(self, *system, order=1, **kwargs):
+        self.rate = self._rate(**kwargs)
+        super().__init__()
+
+    def _rate(self, **options):
+        return options.pop("rate", 1.0)
+
+    def __call__(self, dim=None):
+        return dim
+'''
+
+
+@pytest.mark.parametrize("entry", ["dt", "rate", "dim"])
+def test_keywords_read_elsewhere_are_accepted(tmp_path, entry):
+    assert dg101(tmp_path, CLASS.format(entry=entry)) == []
+
+
+def test_a_misspelt_entry_is_still_stale(tmp_path):
+    assert dg101(tmp_path, CLASS.format(entry="rates")) == ["rates"]
