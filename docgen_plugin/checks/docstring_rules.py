@@ -345,7 +345,12 @@ def _check_default_and_type(
     wrong_default = _wrong_default(obj, doc, documented, param)
     if wrong_default:
         out.append(Finding("DG103", wrong_default, obj.file, line, obj.path, param.name))
-    if documented.annotation and param.annotation and types_contradict(
+    unaccepted = _choices_not_accepted(documented, param)
+    if unaccepted:
+        out.append(Finding(
+            "DG104", f"documented choices of `{param.name}` include {unaccepted}, which the "
+            f"annotation `{param.annotation}` does not accept", obj.file, line, obj.path, param.name))
+    elif documented.annotation and param.annotation and types_contradict(
         documented.annotation, param.annotation
     ):
         written = documented.annotation.replace("`", "")  # Hugging Face quotes types
@@ -394,6 +399,24 @@ def _abbreviation(documented: DocParam, param: Param) -> bool:
     choices = _choices(documented.annotation)
     return (isinstance(stated, str) and isinstance(code, str) and len(code) >= 2
             and stated.startswith(code) and stated in choices)
+
+
+def _choices_not_accepted(documented: DocParam, param: Param) -> str:
+    """Documented NumPy choices `{'a', 'b'}` that a `Literal["a", "c"]` annotation rejects."""
+    accepted = _literal_values(param.annotation)
+    if accepted is None:
+        return ""
+    extra = sorted(_choices(documented.annotation) - accepted)
+    return ", ".join(f"`{c!r}`" for c in extra)
+
+
+def _literal_values(annotation: str | None) -> set[str] | None:
+    """The strings of a `Literal[...]` annotation (`X | None` around it allowed), else None."""
+    match = re.fullmatch(r"(?:typing\.)?Literal\[([^\[\]]*)\](?:\s*\|\s*None)?", (annotation or "").strip())
+    if match is None:
+        return None
+    values = re.findall(r"['\"]([^'\"]*)['\"]", match.group(1))
+    return set(values) if values else None
 
 
 def _choices(annotation: str | None) -> set[str]:

@@ -12,6 +12,9 @@ from docgen_plugin.facts.numpy_entries import numpy_heads, read_head
 
 def dg103(tmp_path, signature: str, entry: str, body: str = "pass") -> list[str]:
     source = f'''
+from typing import Literal
+
+
 def f({signature}):
     """F.
 
@@ -172,3 +175,16 @@ def test_keywords_read_elsewhere_are_accepted(tmp_path, entry):
 
 def test_a_misspelt_entry_is_still_stale(tmp_path):
     assert dg101(tmp_path, CLASS.format(entry="rates")) == ["rates"]
+
+
+@pytest.mark.parametrize("annotation,expected", [
+    ('Literal["lbfgs", "sgd"]', []),
+    ('Literal["lbfgs", "sgd", "adam"]', []),  # the docs may leave out an option
+    ('Literal["lbfgs"] | None', ["documented choices of `solver` include `'sgd'`, which the annotation "
+                                 "`Literal['lbfgs'] | None` does not accept"]),
+    ("str", []),
+])
+def test_choice_set_checked_against_literal(tmp_path, annotation, expected):
+    found = dg103(tmp_path, f'solver: {annotation} = "lbfgs"',
+                  "solver : {'lbfgs', 'sgd'}, default='lbfgs'\n        Solver.")
+    assert found == expected
