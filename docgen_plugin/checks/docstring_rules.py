@@ -43,6 +43,12 @@ def attention(query, key, dropout_p=0.0):
     \"\"\"
 ```
 
+Names the code accepts in other ways count too: keywords read from `**kwargs`
+(`kwargs.pop("dt", True)`, also in `__new__` or a method the kwargs are handed to), old names a
+`@deprecate_kwarg("seed", "rng")`-style decorator keeps, parameters of `__call__` documented
+by the class, and NumPy's `sample1, sample2, ...` for `*samples`. In a NumPy docstring only
+lines written as entries (`name : type`, `name`) are entries, not prose left unindented.
+
 ## Known problems
 With an unresolved `**kwargs` the accepted names are unknown, so only names very close to an
 existing parameter (likely typos or renames) are reported.
@@ -81,8 +87,20 @@ DG103 = register("DG103", "wrong-documented-default",
 Reports a default stated in a docstring ("Defaults to 0.1", "Default: 0.1",
 NumPy `float, default=0.1`, "optional, default 0.1") that differs from the default in the
 signature or config field. Values are compared as Python values: `0.1` equals `1e-1`, `None`
-equals `"None"` in prose. A code default of `None` is not compared: docs often state the
-effective value that `None` stands for.
+equals `"None"` in prose, a regex equals itself whether the docstring is raw or not.
+
+NumPy entries are read as numpydoc defines them: a choice set `{'lbfgs', 'sgd'}` is the type,
+not the default; a type wrapped after a `\\` is joined; `optional` leaves the default to the
+description, where English ("defaults to leaky ReLU", "95% confidence", "0 if the image is
+bool") and defaults of sub-options in nested lists are not read as values.
+
+A code default of `None` is compared with the value the body gives it before any other use
+(`if x is None: x = 5`, `x = x or 5`, `self.x = x if x is not None else 5`): the message says
+"the code's default is `None`, which `__init__` turns into `5`". Otherwise it is compared
+only with a NumPy type-field default (`n_jobs : int, default=5`) when the code never tests the
+parameter for None nor hands it to a normalising helper: docs often state the value `None`
+stands for. A sentinel default (`"deprecated"`, `"warn"`, `_NoValue`) whose entry or a
+`.. deprecated::` / `.. versionchanged::` note speaks of the deprecation is not compared.
 
 ## Why is this bad?
 Hyper-parameter defaults are what users rely on most when they reproduce a model. A stale
