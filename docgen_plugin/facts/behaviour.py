@@ -704,8 +704,8 @@ def kwargs_helpers(function: ast.AST, kwargs: str, methods: Mapping[str, ast.AST
     out = []
     for node in ast.walk(function):
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and _named(node.func.value) is not None and isinstance(node.func.value, ast.Name)
-                and node.func.value.id == "self" and node.func.attr in methods
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == "self"
+                and node.func.attr in methods
                 and any(k.arg is None and _named(k.value) == kwargs for k in node.keywords)):
             out.append(methods[node.func.attr])
     return out

@@ -19,7 +19,7 @@ import difflib
 import re
 import shutil
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import cache, partial
 from pathlib import Path
 
@@ -238,5 +238,3 @@ def test_body_resolved_default_is_named_in_the_message(tmp_path):
     _, report, _ = _run(mutation, tmp_path)
     assert "the code's default is `None`, which `smooth` turns into `6`" in report, report
 
-
-Edit = Callable[[str], str]
