@@ -631,9 +631,9 @@ def resolved_defaults(function: ast.AST, names: set[str], source: Source) -> dic
     return out
 
 
-def none_handled(scope: ast.AST, names: set[str]) -> set[str]:
-    """Names the code tests for None (or truthiness) anywhere in `scope`: a None default that
-    stands for a value computed later, which the docs may state."""
+def none_handled(scope: ast.AST) -> set[str]:
+    """Names the code tests for None (or truthiness) anywhere in `scope`, or hands to a helper
+    that normalises them: a None default that stands for a value computed later."""
     handled: set[str] = set()
     for node in ast.walk(scope):
         if isinstance(node, ast.Compare):
@@ -651,7 +651,7 @@ def none_handled(scope: ast.AST, names: set[str]) -> set[str]:
             # their arguments, None included
             handled.update(n for a in (*node.args, *(k.value for k in node.keywords))
                            if (n := _named(a)))
-    return handled & names
+    return handled
 
 
 _RESOLVER = re.compile(r"^_(?!_)|check|valid|process|resolve|default|normali[sz]e|^get_", re.I)

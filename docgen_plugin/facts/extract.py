@@ -192,6 +192,7 @@ class _Reader:
         self.code = code
         self.lines = code.splitlines()
         self.source_lines: list[str] | None = None  # split as ast counts lines
+        self.handled: dict[int, set[str]] = {}  # id(class or function node) -> names tested for None
         self.nodes = nodes
         self.objects: list[ObjectFacts] = []
         self.diagnostics: list[Diagnostic] = []
@@ -374,7 +375,10 @@ class _Reader:
         resolved = resolved_defaults(node, names, self.source_text)
         # a method's None may be handled by another method (`fit` reads `self.x`)
         parent = self.node(function.parent) if isinstance(function.parent, griffe.Class) else None
-        handled = none_handled(parent if isinstance(parent, ast.ClassDef) else node, names)
+        scope = parent if isinstance(parent, ast.ClassDef) else node
+        if id(scope) not in self.handled:  # one walk per class, not one per method
+            self.handled[id(scope)] = none_handled(scope)
+        handled = self.handled[id(scope)] & names
         return [replace(p, resolved_default=resolved.get(p.name), none_handled=p.name in handled)
                 if p.name in names else p for p in params]
 
