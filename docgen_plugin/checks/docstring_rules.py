@@ -386,7 +386,8 @@ def _wrong_default(obj: ObjectFacts, doc: Docstring, documented: DocParam, param
         return None
     said = f"documented default of `{param.name}` is `{stated}`"
     if param.default != "None":
-        if same_value(stated, param.default) is False and not _abbreviation(documented, param):
+        if (same_value(stated, param.default) is False and not _abbreviation(documented, param)
+                and not _int_flag(stated, param.default)):
             return f"{said}, the code's is `{param.default}`"
         return None
     if literal(stated) is None:
@@ -408,6 +409,12 @@ def _none_may_stand_for(doc: Docstring, documented: DocParam, param: Param) -> b
     of writing `default=None` (only NumPy's does, in the type field: `int, default=None`)."""
     return (param.none_handled or doc.style != "numpy" or not documented.default_in_type
             or re.search(r"\bNone\b", documented.description) is not None)
+
+
+def _int_flag(documented: str, code: str) -> bool:
+    """`stochastic_exog=1` documented "Default is True": a flag spelled as an int."""
+    values = {type(v): v for v in (literal(documented), literal(code))}
+    return set(values) == {bool, int} and values[bool] == values[int]
 
 
 def _abbreviation(documented: DocParam, param: Param) -> bool:

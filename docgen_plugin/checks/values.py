@@ -87,8 +87,7 @@ def _broadcast(doc_value: Any, code_value: Any) -> bool:
 
 def _equal(a: Any, b: Any) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
-        # `stochastic_exog=1` documented "Default is True": the flag spelled as an int
-        return a == b if isinstance(a, (bool, int)) and isinstance(b, (bool, int)) else False
+        return type(a) is type(b) and a == b
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return math.isclose(a, b, rel_tol=1e-9, abs_tol=0.0) or a == b
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
