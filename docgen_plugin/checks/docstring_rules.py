@@ -456,10 +456,17 @@ def _deprecation_cycle(doc: Docstring, documented: DocParam, param: Param) -> bo
     value = literal(param.default)
     if param.default == "None" or not (isinstance(value, str) or value is UNKNOWN):
         return False
+    notes = [n.group(1) for n in re.finditer(r"\.\. (?:deprecated|versionchanged)::(.*(?:\n[ \t]+.*)*)",
+                                             doc.text)]
+    about = [n for n in notes if re.search(rf"\b{re.escape(param.name)}\b", n)]
     if re.search(r"deprecat|versionchanged", documented.description, re.I):
-        return True
-    notes = re.finditer(r"\.\. (?:deprecated|versionchanged)::(.*(?:\n[ \t]+.*)*)", doc.text)
-    return any(re.search(rf"\b{re.escape(param.name)}\b", n.group(1)) for n in notes)
+        about.append(documented.description)
+    # the default is a sentinel by its kind or its word, or the note names it (``copy="warn"``)
+    sentinel = value is UNKNOWN or value.lower() in _SENTINELS or any(value in n for n in about)
+    return bool(about) and sentinel
+
+
+_SENTINELS = frozenset({"deprecated", "warn", "warning", "legacy", "auto-deprecated"})
 
 
 def _documented_elsewhere(obj: ObjectFacts, facts: Facts) -> set[str]:

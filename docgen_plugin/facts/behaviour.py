@@ -628,6 +628,8 @@ def resolved_defaults(function: ast.AST, names: set[str], source: Source) -> dic
         if found is not None and found[0] in names and found[0] not in used | set(out):
             out[found[0]] = source(found[1])
         used |= {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)}
+        if names <= used:  # every parameter used or resolved: the rest cannot resolve one
+            break
     return out
 
 

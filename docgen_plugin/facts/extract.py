@@ -40,6 +40,7 @@ from docgen_plugin.facts.model import (
     Signature,
 )
 
+_MENTIONS_DEFAULT = re.compile(r"default", re.I)
 KWARGS_READ = "**kwargs"  # Param.forwarded_from of a keyword read from `**kwargs`
 SIGNATURE_METHODS = ("__init__", "forward", "__call__")
 _KINDS = {
@@ -336,7 +337,11 @@ class _Reader:
                 default=" ".join(default.split()) if default is not None else None,
             ))
         returns = str(function.returns) if function.returns is not None else None
-        params = self.none_defaults(function, params) + self.kwargs_params(function, params)
+        docs = self.documenting_text(function)
+        if docs:  # what only a docstring's check needs: not read for undocumented code
+            if _MENTIONS_DEFAULT.search(docs):
+                params = self.none_defaults(function, params)
+            params = params + self.kwargs_params(function, params)
         return Signature(function.name, tuple(params), returns, self.definition_line(function))
 
     def kwargs_params(self, function: griffe.Function, params: list[Param]) -> list[Param]:
@@ -365,6 +370,16 @@ class _Reader:
         methods = {m.name: m for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))}
         extra = [methods["__new__"]] if function.name == "__init__" and "__new__" in methods else []
         return extra + [m for m in kwargs_helpers(node, kwargs, methods) if m is not node]
+
+    @staticmethod
+    def documenting_text(function: griffe.Function) -> str:
+        """The docstrings that may document a signature: its own, and its class's for
+        `__init__`/`forward`/`__call__`."""
+        texts = [function.docstring.value] if function.docstring else []
+        parent = function.parent
+        if isinstance(parent, griffe.Class) and function.name in SIGNATURE_METHODS and parent.docstring:
+            texts.append(parent.docstring.value)
+        return "\n".join(texts)
 
     def none_defaults(self, function: griffe.Function, params: list[Param]) -> list[Param]:
         """Parameters defaulting to None, with what the body makes of the None (DG103)."""

@@ -188,3 +188,10 @@ def test_choice_set_checked_against_literal(tmp_path, annotation, expected):
     found = dg103(tmp_path, f'solver: {annotation} = "lbfgs"',
                   "solver : {'lbfgs', 'sgd'}, default='lbfgs'\n        Solver.")
     assert found == expected
+
+
+def test_a_deprecation_note_hides_only_a_sentinel(tmp_path):
+    note = "\n\n        .. deprecated:: 1.7\n           'sag' will be removed."
+    assert dg103(tmp_path, "solver='lbfgs'", "solver : str, default='sgd'\n        Solver." + note) != []
+    assert dg103(tmp_path / "b", "solver='deprecated'",
+                 "solver : str, default='sgd'\n        Solver." + note) == []
