@@ -194,6 +194,7 @@ class _Reader:
         self.lines = code.splitlines()
         self.source_lines: list[str] | None = None  # split as ast counts lines
         self.handled: dict[int, set[str]] = {}  # id(class or function node) -> names tested for None
+        self.methods: dict[int, dict[str, ast.AST]] = {}  # id(class node) -> its methods by name
         self.nodes = nodes
         self.objects: list[ObjectFacts] = []
         self.diagnostics: list[Diagnostic] = []
@@ -337,10 +338,11 @@ class _Reader:
                 default=" ".join(default.split()) if default is not None else None,
             ))
         returns = str(function.returns) if function.returns is not None else None
-        docs = self.documenting_text(function)
-        if docs:  # what only a docstring's check needs: not read for undocumented code
-            if _MENTIONS_DEFAULT.search(docs):
-                params = self.none_defaults(function, params)
+        # What the body makes of a None matters only to a docstring that states a default
+        # (a subclass may document the keywords a base reads from **kwargs: always read).
+        if _MENTIONS_DEFAULT.search(self.documenting_text(function)):
+            params = self.none_defaults(function, params)
+        if any(p.kind == "var-keyword" for p in params) or function.decorators:
             params = params + self.kwargs_params(function, params)
         return Signature(function.name, tuple(params), returns, self.definition_line(function))
 
@@ -367,7 +369,10 @@ class _Reader:
         cls = self.node(function.parent) if isinstance(function.parent, griffe.Class) else None
         if not isinstance(cls, ast.ClassDef):
             return []
-        methods = {m.name: m for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        if id(cls) not in self.methods:
+            self.methods[id(cls)] = {m.name: m for m in cls.body
+                                     if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        methods = self.methods[id(cls)]
         extra = [methods["__new__"]] if function.name == "__init__" and "__new__" in methods else []
         return extra + [m for m in kwargs_helpers(node, kwargs, methods) if m is not node]
 
