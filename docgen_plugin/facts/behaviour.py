@@ -142,20 +142,24 @@ class BodyReader:
         class and private functions of its module), also what those raise, one level deep."""
         found: list[Raise] = []
         body = getattr(function, "body", [])
-        rebound = _assigned_parameters(function)
+        params, assigned = _parameters(function), _assigned_names(function)
         for stmt, guards in guarded(body, self.source):
-            if rebound and isinstance(stmt, (ast.Raise, ast.Assert)):
-                guards_rebound = _rebound(guards, rebound, stmt.lineno)
+            condition = guards
+            if isinstance(stmt, ast.Assert):
+                condition = (*guards, negate(stmt.test, self.source))
+            if assigned and isinstance(stmt, (ast.Raise, ast.Assert)):
+                names = _rebound(condition, assigned, stmt.lineno)
+                rebound = tuple(n for n in names if n in params)
+                computed = tuple(n for n in names if n not in params)
             else:
-                guards_rebound = ()
+                rebound = computed = ()
             if isinstance(stmt, ast.Raise) and stmt.exc is not None:
-                found.append(replace(self._raise(stmt, guards, method), rebound=guards_rebound))
+                found.append(replace(self._raise(stmt, guards, method), rebound=rebound,
+                                     computed=computed))
             elif isinstance(stmt, ast.Assert):
                 message = self._message(stmt.msg) if stmt.msg is not None else None
-                condition = (*guards, negate(stmt.test, self.source))
                 found.append(Raise("AssertionError", message, condition, "assert", method,
-                                   line=stmt.lineno,
-                                   rebound=_rebound(condition, rebound, stmt.lineno)))
+                                   line=stmt.lineno, rebound=rebound, computed=computed))
             for node in _expressions(stmt):
                 if not isinstance(node, ast.Call):
                     continue
@@ -170,7 +174,7 @@ class BodyReader:
                     for inner in self.helper_raises[id(helper_node)]:
                         found.append(Raise(inner.exception, inner.message,
                                            (*guards, *inner.guards), inner.kind, method, name,
-                                           inner.line, inner.rebound))
+                                           inner.line, inner.rebound, inner.computed))
         return found
 
     def self_calls(self, method: ast.AST, name: str) -> list[str]:
@@ -446,16 +450,25 @@ def attribute_map(cls: ast.ClassDef) -> list[str]:
     return []
 
 
-def _assigned_parameters(function: ast.AST) -> dict[str, int]:
-    """Parameters the body assigns, with the first line that does."""
+def _parameters(function: ast.AST) -> set[str]:
     args = getattr(function, "args", None)
     if args is None:
+        return set()
+    return {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)} - {"self", "cls"}
+
+
+def _assigned_names(function: ast.AST) -> dict[str, int]:
+    """Names the body assigns (parameters and locals), with the first line that does."""
+    if getattr(function, "args", None) is None:
         return {}
-    params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+    # loop and comprehension variables are named by their own guard (`for x in xs`)
+    targets = {id(name) for node in ast.walk(function)
+               if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension))
+               for name in ast.walk(node.target)}
     first: dict[str, int] = {}
     for node in ast.walk(function):
-        if (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id in params
-                and node.id not in ("self", "cls")):
+        if (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+                and node.id not in ("self", "cls") and id(node) not in targets):
             first[node.id] = min(first.get(node.id, node.lineno), node.lineno)
     return first
 

@@ -172,6 +172,9 @@ class Raise:
     # parameters the guards name that the body assigns before the raise: the condition is
     # about the value they have then, not only the one passed in
     rebound: tuple[str, ...] = ()
+    # other local names the guards use that the body sets before the raise (from `**kwargs`,
+    # computed, overridden): a condition on them is not one on the call's arguments
+    computed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

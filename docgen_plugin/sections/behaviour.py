@@ -85,8 +85,13 @@ def _raise_line(item: Raise) -> str:
             "assert": f"`{name}` (an `assert`)"}[item.kind]
     when = guards_text(item.guards) or "always"
     line = f"- {what} {when}" if when != "always" else f"- {what}, unconditionally"
-    if item.via:  # its condition names that function's arguments, not the caller's
-        line += f" (in `{item.via}`, on the arguments it is called with)"
+    computed = ", ".join(f"`{n}`" for n in item.computed)
+    verb = "is" if len(item.computed) == 1 else "are"
+    if item.via:  # its condition names that function's arguments or locals, not the caller's
+        line += (f" (in `{item.via}`, where {computed} {verb} set before the check)" if computed
+                 else f" (in `{item.via}`, on the arguments it is called with)")
+    elif computed:
+        line += f" ({computed} {verb} set in the body before the check)"
     if item.rebound:
         names = ", ".join(f"`{n}`" for n in item.rebound)
         line += f" (with {names} as the code has set {'it' if len(item.rebound) == 1 else 'them'}"

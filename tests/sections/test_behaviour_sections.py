@@ -59,3 +59,57 @@ def test_returns_by_branch(tmp_path):
     text = render_inputs(facts.get("pkg.models.Child"), facts)
     assert "- if `return_all`: a tuple of 2: `(x, self.layer(x))`" in text
     assert "- if `not return_all`: the output of `self.layer`" in text
+
+
+GAT_LIKE = '''
+from torch import nn
+
+
+class Stack(nn.Module):
+    """Builds convolutions through a method."""
+
+    def __init__(self, channels: int, heads: int = 1):
+        super().__init__()
+        self.conv = self.init_conv(channels, heads=heads, concat=True)
+
+    def init_conv(self, channels, **kwargs):
+        heads = kwargs.pop("heads", 1)
+        concat = kwargs.pop("concat", True)
+        if getattr(self, "last", False):
+            concat = False
+        if concat and channels % heads != 0:
+            raise ValueError("channels must divide by heads")
+        for layer in range(heads):
+            if layer > 8:
+                raise ValueError("too many heads")
+        return nn.Linear(channels, channels)
+
+    def forward(self, x, return_emb=None):
+        """Run it.
+
+        Args:
+            x: The input.
+            return_emb (bool): Also return the embedding. (default: :obj:`False`)
+        """
+        return x
+'''
+
+
+def test_conditions_on_locals_the_body_sets_are_not_said_to_be_the_arguments(tmp_path):
+    facts = facts_of(tmp_path, {"models.py": GAT_LIKE})
+    text = render_errors(facts.get("pkg.models.Stack"), facts)
+    # `concat` comes from **kwargs and is overridden: not "the arguments it is called with"
+    assert ("- `ValueError` if `concat and channels % heads != 0` (in `init_conv`, where "
+            "`concat`, `heads` are set before the check)") in text
+    # a loop variable is named by its own guard, not as a value the body sets
+    too_many = next(line for line in text.splitlines() if "too many heads" in line)
+    assert "(in `init_conv`, where `heads` is set before the check)" in too_many
+
+
+def test_a_docstring_default_that_is_not_the_codes_is_said_so_in_the_table(tmp_path):
+    facts = facts_of(tmp_path, {"models.py": GAT_LIKE})
+    text = render_inputs(facts.get("pkg.models.Stack"), facts)
+    row = next(line for line in text.splitlines() if line.startswith("| `return_emb`"))
+    assert "**The docstring's default `False` is not the code's `None`.**" in row
+    assert "is not the code's" not in next(line for line in text.splitlines()
+                                           if line.startswith("| `x`"))
