@@ -19,6 +19,8 @@ Resolve = Callable[[str], str]  # a dotted name as the module's imports resolve 
 
 OWN_CONFIG = "<own>"  # ConfigRead.config: the config class of the class that reads it
 SELF_CONFIG = "<self>"  # ConfigRead.config: a config class reading its own fields
+# the words of a validation function's name: `KORNIA_CHECK_SHAPE`, `check_is_fitted`, `_assert`
+_CHECK_NAME = re.compile(r"(?i)(?:^|_)(?:check|validate|verify|ensure|assert|require)s?(?:_|$)")
 MAX_TEXT = 100  # longer source is cut: a fact quotes code, it does not copy it
 CONTAINERS = frozenset({"torch.nn.ModuleList", "torch.nn.Sequential", "torch.nn.ModuleDict",
                         "torch.nn.ParameterList", "torch.nn.ParameterDict"})
@@ -160,6 +162,9 @@ class BodyReader:
                 message = self._message(stmt.msg) if stmt.msg is not None else None
                 found.append(Raise("AssertionError", message, condition, "assert", method,
                                    line=stmt.lineno, rebound=rebound, computed=computed))
+            check = self._check(stmt, guards, method, helpers)
+            if check is not None:
+                found.append(check)
             for node in _expressions(stmt):
                 if not isinstance(node, ast.Call):
                     continue
@@ -197,12 +202,30 @@ class BodyReader:
             name = func.attr
         elif isinstance(func, ast.Name):
             name = func.id
+            if not name.startswith("_"):  # a public function of the module, where given
+                node = helpers.get(name)
+                return (name, node) if node is not None else None
         else:
             return None
         if not name.startswith("_") or name.startswith("__"):
             return None
         node = helpers.get(name)
         return (name, node) if node is not None else None
+
+    def _check(self, stmt: ast.stmt, guards: tuple[str, ...], method: str,
+               helpers: Mapping[str, ast.AST] | None) -> Raise | None:
+        """A bare call to a validation function (`KORNIA_CHECK_SHAPE(x, [...])`,
+        `check_is_fitted(self)`): it raises when its check fails, whatever its module."""
+        if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
+            return None
+        func = stmt.value.func
+        if not _is_dotted(func) or (isinstance(func, ast.Attribute) and _root(func) in ("self", "cls")):
+            return None
+        name = self.name(func)
+        if not _CHECK_NAME.search(name.rsplit(".", 1)[-1]) or self._helper(stmt.value, helpers):
+            return None
+        return Raise(name, shorten(self.source(stmt.value), 300), guards, "check", method,
+                     line=stmt.lineno)
 
     def _raise(self, stmt: ast.Raise, guards: tuple[str, ...], method: str) -> Raise:
         exc = stmt.exc
@@ -267,13 +290,22 @@ class BodyReader:
         """`self.x = SomeClass(...)` in `__init__` (and in private methods it calls)."""
         found: list[Submodule] = []
         seen: set[str] = set()
+        local: dict[str, Submodule] = {}  # `unet = Unet(...)` (if unet is None); `self.unet = unet`
         for stmt, guards in guarded(getattr(init, "body", []), self.source):
             if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
                 targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
                 for target in targets:
-                    if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+                    if isinstance(target, ast.Name):
+                        built = self._built(target.id, stmt.value, guards, stmt.lineno)
+                        if built is not None:
+                            local[target.id] = built
+                        else:
+                            local.pop(target.id, None)
+                    elif (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
                             and target.value.id == "self" and target.attr not in seen):
                         built = self._built(target.attr, stmt.value, guards, stmt.lineno)
+                        if built is None and isinstance(stmt.value, ast.Name) and stmt.value.id in local:
+                            built = replace(local[stmt.value.id], name=target.attr)
                         if built is not None:
                             seen.add(target.attr)
                             found.append(built)
@@ -476,6 +508,12 @@ def _assigned_names(function: ast.AST) -> dict[str, int]:
 def _rebound(guards: tuple[str, ...], assigned: dict[str, int], line: int) -> tuple[str, ...]:
     named = set(re.findall(r"[A-Za-z_]\w*", " ".join(guards)))
     return tuple(sorted(n for n in named if n in assigned and assigned[n] < line))
+
+
+def _root(node: ast.expr) -> str:
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else ""
 
 
 def _is_path(text: str) -> bool:

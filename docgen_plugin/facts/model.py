@@ -149,7 +149,7 @@ class ConfigField:
 
 
 # --- behaviour: what the code does, read statically from its body ----------------------------
-RaiseKind = Literal["raise", "warn", "assert"]
+RaiseKind = Literal["raise", "warn", "assert", "check"]
 ReturnKind = Literal["none", "tuple", "dict", "call", "name", "expr"]
 
 
@@ -159,7 +159,9 @@ class Raise:
 
     `guards` are the conditions under which the statement runs, outermost first, as source:
     an `if` test (negated in its `else`, or after an early `return`), `for x in xs` for a loop,
-    `except E` for a handler. `via` names the private helper it was found in.
+    `except E` for a handler. `via` names the helper function it was found in. A "check" is
+    a call to a validation function (`check_shape(x, ...)`): `exception` is the function, as
+    resolved, and `message` the call's source; what it raises is that function's.
     """
 
     exception: str  # as the code names it, resolved to a full path where it is imported

@@ -79,7 +79,21 @@ def _owner_behaviour(obj: ObjectFacts, facts: Facts | None, kind: str) -> list:
 # --- error handling ---------------------------------------------------------------------------
 
 
-def _raise_line(item: Raise) -> str:
+def _check_line(item: Raise, facts: Facts | None) -> str:
+    """A validation call: what the called function raises, where the facts know it."""
+    checker = facts.get(item.exception) if facts is not None else None
+    raised = sorted({short_name(r.exception) for r in checker.raises if r.kind in ("raise", "assert")}
+                    ) if checker is not None else []
+    what = (", ".join(f"`{n}`" for n in raised) if raised
+            else f"what `{short_name(item.exception)}` raises")
+    line = f"- {what} when the check {code(item.message or item.exception)} fails"
+    when = guards_text(item.guards)
+    return line + (f", {when}" if when else "")
+
+
+def _raise_line(item: Raise, facts: Facts | None = None) -> str:
+    if item.kind == "check":
+        return _check_line(item, facts)
     name = short_name(item.exception)
     what = {"raise": f"`{name}`", "warn": f"warns `{name}`",
             "assert": f"`{name}` (an `assert`)"}[item.kind]
@@ -161,7 +175,7 @@ def render_errors(obj: ObjectFacts, facts: Facts | None = None) -> str:
                 lead += f", through `{owner.name}.{method}`"
             out.append(f"{lead}:")
             out.append("")
-        out += [_raise_line(r) for r in found]
+        out += [_raise_line(r, facts) for r in found]
         out.append("")
     return "\n".join(out).strip()
 
@@ -344,8 +358,11 @@ def render_limitations(obj: ObjectFacts, facts: Facts | None = None) -> str:
                 lines.append(f"- Not implemented{' ' + when if when else ''}: {where} raises "
                              f"`NotImplementedError`" + (f" ({code(item.message)})"
                                                           if item.message else "") + ".")
+            elif method in ("forward", "__call__", "") and item.kind == "check":
+                lines.append(f"- {where} checks {code(item.message or item.exception)}"
+                             + (f" {when}" if when else "") + ".")
             elif method in ("forward", "__call__", "") and item.kind != "warn" and when:
-                lines.append(f"- {where} refuses inputs {when} (`{short_name(item.exception)}`).")
+                lines.append(f"- {where} raises `{short_name(item.exception)}` {when}.")
     if not lines:
         return todo(f"list the limitations of `{obj.name}`: its code states none (no notes or "
                     "warnings in its docstring, nothing it refuses or leaves unimplemented).")

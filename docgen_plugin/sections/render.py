@@ -220,7 +220,7 @@ def param_rows(
         if doc is not None and doc.description.strip():
             description = cell_text(doc.description)
         else:
-            description = todo(f"describe `{param.name}`; the docstring of `{owner}` does not.")
+            description = todo(f"describe `{param.name}`; the docstring of `{owner}` has no entry for it.")
         if param.is_variadic:
             default = ""
         else:
@@ -259,7 +259,7 @@ def render_configuration(obj: ObjectFacts, facts: Facts | None = None) -> str:
     """The fields of the object's config class, with defaults, as a Markdown table."""
     config = related_config(obj, facts)
     if config is None:
-        return f"`{obj.name}` has no config class; its options are its parameters."
+        return f"`{obj.name}` takes no config class the code names (see its parameters)."
     if not config.fields:
         return f"`{config.name}` declares no fields."
     rows = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pkgtools import facts_of
 
-from docgen_plugin.sections import render_errors, render_inputs
+from docgen_plugin.sections import render_built_from, render_errors, render_inputs, render_limitations
 
 CODE = '''
 from torch import nn
@@ -113,3 +113,67 @@ def test_a_docstring_default_that_is_not_the_codes_is_said_so_in_the_table(tmp_p
     assert "**The docstring's default `False` is not the code's `None`.**" in row
     assert "is not the code's" not in next(line for line in text.splitlines()
                                            if line.startswith("| `x`"))
+
+
+CHECKED = {
+    "checks.py": '''
+class ShapeError(Exception):
+    """A tensor of the wrong shape."""
+
+
+def CHECK_SHAPE(x, shape, raises=True):
+    """Check a tensor's shape."""
+    if len(x.shape) != len(shape):
+        if raises:
+            raise ShapeError(f"{x.shape} is not {shape}")
+        return False
+    return True
+''',
+    "models.py": '''
+from torch import nn
+
+from pkg.checks import CHECK_SHAPE
+
+
+def bins(size, count):
+    if size % count:
+        raise ValueError("size must divide by count")
+    return size // count
+
+
+class Describe(nn.Module):
+    """Describes patches."""
+
+    def __init__(self, size: int = 32, count: int = 4, body=None):
+        super().__init__()
+        self.step = bins(size, count)
+        if body is None:
+            body = nn.Conv2d(1, 8, 3)
+        self.body = body
+
+    def forward(self, x):
+        CHECK_SHAPE(x, ["B", "1", "32", "32"])
+        print(x)
+        return self.body(x)
+''',
+}
+
+
+def test_validation_calls_and_module_functions_raise_what_they_raise(tmp_path):
+    facts = facts_of(tmp_path, CHECKED)
+    obj = facts.get("pkg.models.Describe")
+    errors = render_errors(obj, facts)
+    # a public function of the module, one level deep, on its own arguments
+    assert "- `ValueError` if `size % count` (in `bins`, on the arguments it is called with)" in errors
+    # a bare call to a check function of another module: what that function raises
+    assert '- `ShapeError` when the check `CHECK_SHAPE(x, ["B", "1", "32", "32"])` fails' in errors
+    assert "print" not in errors  # a bare call that is no check
+    assert "raises no exception of its own" not in errors
+    limits = render_limitations(obj, facts)
+    assert '`Describe.forward` checks `CHECK_SHAPE(x, ["B", "1", "32", "32"])`' in limits
+
+
+def test_a_submodule_built_in_a_local_then_assigned(tmp_path):
+    facts = facts_of(tmp_path, CHECKED)
+    text = render_built_from(facts.get("pkg.models.Describe"), facts)
+    assert "| `body` | `torch.nn.Conv2d` | `Conv2d(1, 8, 3)`, only if `body is None` |" in text
