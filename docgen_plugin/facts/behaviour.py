@@ -254,9 +254,12 @@ class BodyReader:
 
     def returns(self, function: ast.AST, method: str = "") -> list[Return]:
         found = []
+        params, assigned = _parameters(function), _assigned_names(function)
         for stmt, guards in guarded(getattr(function, "body", []), self.source):
             if isinstance(stmt, ast.Return):
-                found.append(self._return(stmt.value, guards, method, stmt.lineno))
+                returned = self._return(stmt.value, guards, method, stmt.lineno)
+                rebound = tuple(n for n in _rebound(guards, assigned, stmt.lineno) if n in params)
+                found.append(replace(returned, rebound=rebound) if rebound else returned)
         return found
 
     def _return(self, value: ast.expr | None, guards: tuple[str, ...], method: str,
@@ -302,13 +305,10 @@ class BodyReader:
                         else:
                             local.pop(target.id, None)
                     elif (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
-                            and target.value.id == "self" and target.attr not in seen):
-                        built = self._built(target.attr, stmt.value, guards, stmt.lineno)
-                        if built is None and isinstance(stmt.value, ast.Name) and stmt.value.id in local:
-                            built = replace(local[stmt.value.id], name=target.attr)
-                        if built is not None:
+                            and target.value.id == "self"):
+                        for built in self._assigned(target.attr, stmt.value, guards, stmt.lineno, local):
+                            _add_built(found, built, target.attr in seen)
                             seen.add(target.attr)
-                            found.append(built)
             elif (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)
                   and helpers is not None):
                 helper = self._helper(stmt.value, helpers)
@@ -319,7 +319,42 @@ class BodyReader:
                             found.append(Submodule(inner.name, inner.type, inner.args,
                                                    inner.container, inner.count,
                                                    (*guards, *inner.guards), inner.line))
-        return found
+        return self._appended(init, found)
+
+    def _appended(self, init: ast.AST, found: list[Submodule]) -> list[Submodule]:
+        """An empty container filled by `self.layers.append(Block(...))`: what it holds."""
+        empty = {p.name: i for i, p in enumerate(found)
+                 if p.type in CONTAINERS and p.container is None and p.args in ("", "[]")}
+        dropped: set[int] = set()
+        for node in ast.walk(init) if empty else ():
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "append" and len(node.args) == 1):
+                continue
+            owner = node.func.value
+            if (isinstance(owner, ast.Attribute) and isinstance(owner.value, ast.Name)
+                    and owner.value.id == "self" and owner.attr in empty):
+                item = node.args[0]
+                i = empty.pop(owner.attr)
+                if isinstance(item, ast.Call) and _is_dotted(item.func):
+                    found[i] = replace(found[i], type=self.name(item.func), container=found[i].type,
+                                       args=shorten(call_arguments(item, self.source)))
+                else:  # filled with something built elsewhere: not "an empty ModuleList"
+                    dropped.add(i)
+        return [p for i, p in enumerate(found) if i not in dropped]
+
+    def _assigned(self, name: str, value: ast.expr, guards: tuple[str, ...], line: int,
+                  local: Mapping[str, Submodule]) -> list[Submodule]:
+        """What `self.name = value` builds: a class call, a local built before, or either
+        branch of `A(...) if cond else B(...)`."""
+        if isinstance(value, ast.IfExp):
+            test = self.source(value.test)
+            return [*self._assigned(name, value.body, (*guards, test), line, local),
+                    *self._assigned(name, value.orelse, (*guards, negate(value.test, self.source)),
+                                    line, local)]
+        if isinstance(value, ast.Name) and value.id in local:
+            return [replace(local[value.id], name=name, guards=(*guards, *local[value.id].guards))]
+        built = self._built(name, value, guards, line)
+        return [built] if built is not None else []
 
     def _built(self, name: str, value: ast.expr, guards: tuple[str, ...], line: int
                ) -> Submodule | None:
@@ -337,9 +372,10 @@ class BodyReader:
             if isinstance(inner, (ast.List, ast.Tuple)) and inner.elts and all(
                     isinstance(e, ast.Call) for e in inner.elts):
                 types = {self.name(e.func) for e in inner.elts}  # type: ignore[attr-defined]
-                if len(types) == 1:
-                    return Submodule(name, types.pop(), "", called, str(len(inner.elts)),
-                                     guards, line)
+                args = {call_arguments(e, self.source) for e in inner.elts}  # type: ignore[arg-type]
+                if len(types) == 1:  # the arguments only where all agree
+                    return Submodule(name, types.pop(), shorten(args.pop()) if len(args) == 1 else "",
+                                     called, str(len(inner.elts)), guards, line)
         return Submodule(name, called, shorten(call_arguments(value, self.source)), None, None, guards, line)
 
     # --- config reads ---------------------------------------------------------------------
@@ -508,6 +544,22 @@ def _assigned_names(function: ast.AST) -> dict[str, int]:
 def _rebound(guards: tuple[str, ...], assigned: dict[str, int], line: int) -> tuple[str, ...]:
     named = set(re.findall(r"[A-Za-z_]\w*", " ".join(guards)))
     return tuple(sorted(n for n in named if n in assigned and assigned[n] < line))
+
+
+def _add_built(found: list[Submodule], built: Submodule, again: bool) -> None:
+    """Add what an assignment builds; an attribute assigned again replaces what it held
+    (`self.decoder = Wrapper(self.decoder)`), or, under a further condition, leaves the
+    earlier value only where that condition does not hold."""
+    if again:
+        earlier = [i for i, p in enumerate(found) if p.name == built.name]
+        extra = tuple(g for g in built.guards if all(g not in found[i].guards for i in earlier))
+        for i in reversed(earlier):
+            if not extra:
+                del found[i]
+            elif not any(p.name == built.name and p.line == built.line for p in found):
+                found[i] = replace(found[i], guards=(*found[i].guards,
+                                                     f"not ({' and '.join(extra)})"))
+    found.append(built)
 
 
 def _root(node: ast.expr) -> str:

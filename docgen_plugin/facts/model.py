@@ -194,6 +194,7 @@ class Return:
     guards: tuple[str, ...] = ()
     method: str = ""
     line: int = 0
+    rebound: tuple[str, ...] = ()  # parameters the guards name that the body set before
 
 
 @dataclass(frozen=True)

@@ -195,7 +195,8 @@ def _return_text(item: Return, obj: ObjectFacts, facts: Facts | None) -> str:
     if item.kind == "none":
         return "`None`"
     if item.kind == "tuple":
-        return f"a tuple of {len(item.elements)}: {code('(' + ', '.join(item.elements) + ')')}"
+        count = "" if any(e.startswith("*") for e in item.elements) else f" of {len(item.elements)}"
+        return f"a tuple{count}: {code('(' + ', '.join(item.elements) + ')')}"
     if item.kind == "dict":
         return "a dict with the keys " + ", ".join(code(k) for k in item.elements)
     if item.kind == "call" and item.type:
@@ -227,15 +228,18 @@ def render_returns(obj: ObjectFacts, facts: Facts | None = None) -> str:
         returns = list(obj.returns) or list(_owner_behaviour(obj, facts, "returns"))
     if not returns:
         return ""
-    texts = list(dict.fromkeys((_return_text(r, obj, facts), r.guards) for r in returns))
+    texts = list(dict.fromkeys((_return_text(r, obj, facts), r.guards, r.rebound) for r in returns))
     if len(returns) == 1 and returns[0].kind == "name" and not returns[0].guards:
         return ""  # "returns `out`" names a variable and says nothing
     where = f"`{method}`" if method else f"`{obj.name}`"
     if len(texts) == 1 and not texts[0][1]:
         return f"{where} returns {texts[0][0]}."
     lines = [f"{where} returns:", ""]
-    for text, guards in texts:
+    for text, guards, rebound in texts:
         when = guards_text(guards)
+        if rebound:  # `return_intermediates = True` when another flag is passed
+            names = ", ".join(f"`{n}`" for n in rebound)
+            when += f" (with {names} as the code has set {'it' if len(rebound) == 1 else 'them'} by then)"
         lines.append(f"- {when + ': ' if when else 'otherwise: ' if len(texts) > 1 else ''}{text}")
     return "\n".join(lines)
 
@@ -293,7 +297,9 @@ def docstring_returns(described: ObjectFacts | None) -> str:
 def _part_row(part: Submodule, facts: Facts | None) -> tuple[str, ...]:
     found = facts.get(part.type) if facts is not None else None
     kind = code(found.path if found is not None else part.type)
-    built = code(f"{short_name(part.type)}({part.args})")
+    # a list of calls whose arguments differ: the class, not a call it does not make
+    built = code(short_name(part.type) if part.container and not part.args
+                 else f"{short_name(part.type)}({part.args})")
     if part.container:
         count = f"{code(part.count)} of them " if part.count else ""
         built += f", {count}in a `{short_name(part.container)}`"
@@ -313,7 +319,8 @@ def render_built_from(obj: ObjectFacts, facts: Facts | None = None) -> str:
         if parts and inherited:
             sources.append(f"`{owner.name}`")
     if not rows:
-        return f"`{obj.name}.__init__` builds no submodules the code names."
+        return (f"`{obj.name}.__init__` assigns no call of a class to an attribute (`self.x = "
+                "SomeClass(...)`); submodules it builds otherwise are not listed.")
     header = "| Attribute | Class | Built as |\n|---|---|---|\n"
     table = header + "\n".join("| " + " | ".join(row) + " |" for row in rows)
     lead = f"What `{obj.name}.__init__` builds"

@@ -217,10 +217,13 @@ def param_rows(
     rows = []
     for param in signature.shown_params:
         doc = docstring.param(param.name) if docstring is not None else None
+        if doc is None and docstring is not None and param.name.strip("_") != param.name:
+            doc = docstring.param(param.name.strip("_"))  # `conf_` documented as `conf`
         if doc is not None and doc.description.strip():
             description = cell_text(doc.description)
         else:
-            description = todo(f"describe `{param.name}`; the docstring of `{owner}` has no entry for it.")
+            description = todo(f"describe `{param.name}`; the docstring of `{owner}` has no entry "
+                               f"named `{param.name}`.")
         if param.is_variadic:
             default = ""
         else:

@@ -177,3 +177,61 @@ def test_a_submodule_built_in_a_local_then_assigned(tmp_path):
     facts = facts_of(tmp_path, CHECKED)
     text = render_built_from(facts.get("pkg.models.Describe"), facts)
     assert "| `body` | `torch.nn.Conv2d` | `Conv2d(1, 8, 3)`, only if `body is None` |" in text
+
+
+BRANCHY = '''
+from torch import nn
+
+
+class Wrapper(nn.Module):
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+
+class Branchy(nn.Module):
+    """Builds by condition."""
+
+    def __init__(self, dim: int, project: bool = True, gate: bool = False, depth: int = 2):
+        super().__init__()
+        self.proj = nn.Linear(dim, dim) if project else nn.Identity()
+        self.gate = nn.Identity()
+        if gate:
+            self.gate = nn.Sequential(nn.Linear(dim, 1), nn.Sigmoid())
+        self.body = nn.Linear(dim, dim)
+        self.body = Wrapper(self.body)
+        self.norms = nn.ModuleList([nn.LayerNorm(dim), nn.LayerNorm(dim + 1)])
+        self.blocks = nn.ModuleList([])
+        for _ in range(depth):
+            self.blocks.append(nn.Linear(dim, dim))
+
+    def forward(self, x, return_all: bool = False, return_more: bool = False):
+        if return_more:
+            return_all = True
+        if return_all:
+            return (*x.unbind(0), x)
+        return x
+'''
+
+
+def test_built_from_follows_branches_reassignments_and_appends(tmp_path):
+    facts = facts_of(tmp_path, {"models.py": BRANCHY})
+    text = render_built_from(facts.get("pkg.models.Branchy"), facts)
+    assert "| `proj` | `torch.nn.Linear` | `Linear(dim, dim)`, only if `project` |" in text
+    assert "| `proj` | `torch.nn.Identity` | `Identity()`, only if `not project` |" in text
+    assert "| `gate` | `torch.nn.Identity` | `Identity()`, only if `not (gate)` |" in text
+    assert "`Sequential(nn.Linear(dim, 1), nn.Sigmoid())`, only if `gate`" in text
+    # the attribute's final value, not the one it wrapped
+    assert "| `body` | `pkg.models.Wrapper` | `Wrapper(self.body)` |" in text
+    assert "Linear(dim, dim) |" not in text.split("`body`")[1].split("\n")[0]
+    # calls with different arguments: the class, not a call the code does not make
+    assert "| `norms` | `torch.nn.LayerNorm` | `LayerNorm`, `2` of them in a `ModuleList` |" in text
+    # an empty ModuleList filled by append is not "ModuleList([])"
+    assert "| `blocks` | `torch.nn.Linear` | `Linear(dim, dim)`, in a `ModuleList` |" in text
+
+
+def test_returns_name_flags_the_body_sets_and_starred_tuples_have_no_count(tmp_path):
+    facts = facts_of(tmp_path, {"models.py": BRANCHY})
+    text = render_inputs(facts.get("pkg.models.Branchy"), facts)
+    assert ("- if `return_all` (with `return_all` as the code has set it by then): "
+            "a tuple: `(*x.unbind(0), x)`") in text
