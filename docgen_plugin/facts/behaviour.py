@@ -556,7 +556,8 @@ def _add_built(found: list[Submodule], built: Submodule, again: bool) -> None:
         for i in reversed(earlier):
             if not extra:
                 del found[i]
-            elif not any(p.name == built.name and p.line == built.line for p in found):
+            elif not found[i].guards and not any(p.name == built.name and p.line == built.line
+                                                 for p in found):  # a default overridden later
                 found[i] = replace(found[i], guards=(*found[i].guards,
                                                      f"not ({' and '.join(extra)})"))
     found.append(built)
