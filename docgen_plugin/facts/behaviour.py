@@ -556,8 +556,7 @@ def _add_built(found: list[Submodule], built: Submodule, again: bool) -> None:
         for i in reversed(earlier):
             if not extra:
                 del found[i]
-            elif not found[i].guards and not any(p.name == built.name and p.line == built.line
-                                                 for p in found):  # a default overridden later
+            elif not found[i].guards:  # a default overridden later (branches have guards)
                 found[i] = replace(found[i], guards=(*found[i].guards,
                                                      f"not ({' and '.join(extra)})"))
     found.append(built)
@@ -595,9 +594,7 @@ def _literal_loops(nodes: list[ast.AST]) -> dict[str, list[str]]:
 
 
 def _is_dotted(node: ast.expr) -> bool:
-    while isinstance(node, ast.Attribute):
-        node = node.value
-    return isinstance(node, ast.Name)
+    return _root(node) != ""
 
 
 def _functions(node: ast.AST) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:

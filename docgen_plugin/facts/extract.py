@@ -185,19 +185,15 @@ class _Reader:
         self.objects: list[ObjectFacts] = []
         self.diagnostics: list[Diagnostic] = []
         self.names = names or {}
-        # private module-level functions: validation a class or function delegates to them
-        self.private_functions = {
-            name: node for name, node in nodes.items()
-            if "." not in name and name.startswith("_") and not name.startswith("__")
-            and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-        }
-        # all module-level functions: what a class's `__init__` or `forward` raises through
-        # one of them (`get_bins(size)` raising ValueError) is raised when it is called
+        # module-level functions: what a class's `__init__` or `forward` raises through one
+        # of them (`get_bins(size)` raising ValueError) is raised when it is called; the
+        # private ones are also read for validation and config reads everywhere
         self.module_functions = {
             name: node for name, node in nodes.items()
             if "." not in name and not name.startswith("__")
             and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
         }
+        self.private_functions = {n: f for n, f in self.module_functions.items() if n.startswith("_")}
         self.body = BodyReader(self.source_text, self.resolve, self.private_functions)
 
     def source_text(self, node: ast.AST) -> str:

@@ -79,6 +79,12 @@ def _owner_behaviour(obj: ObjectFacts, facts: Facts | None, kind: str) -> list:
 # --- error handling ---------------------------------------------------------------------------
 
 
+def _set_by_then(names: tuple[str, ...]) -> str:
+    """A condition on parameters the body reassigned before it."""
+    listed = ", ".join(f"`{n}`" for n in names)
+    return f"with {listed} as the code has set {'it' if len(names) == 1 else 'them'} by then"
+
+
 def _check_line(item: Raise, facts: Facts | None) -> str:
     """A validation call: what the called function raises, where the facts know it."""
     checker = facts.get(item.exception) if facts is not None else None
@@ -107,9 +113,7 @@ def _raise_line(item: Raise, facts: Facts | None = None) -> str:
     elif computed:
         line += f" ({computed} {verb} set in the body before the check)"
     if item.rebound:
-        names = ", ".join(f"`{n}`" for n in item.rebound)
-        line += f" (with {names} as the code has set {'it' if len(item.rebound) == 1 else 'them'}"
-        line += " by then, not only as passed)"
+        line += f" ({_set_by_then(item.rebound)}, not only as passed)"
     if item.message:
         line += f": {code(item.message)}"
     return line
@@ -238,8 +242,7 @@ def render_returns(obj: ObjectFacts, facts: Facts | None = None) -> str:
     for text, guards, rebound in texts:
         when = guards_text(guards)
         if rebound:  # `return_intermediates = True` when another flag is passed
-            names = ", ".join(f"`{n}`" for n in rebound)
-            when += f" (with {names} as the code has set {'it' if len(rebound) == 1 else 'them'} by then)"
+            when += f" ({_set_by_then(rebound)})"
         lines.append(f"- {when + ': ' if when else 'otherwise: ' if len(texts) > 1 else ''}{text}")
     return "\n".join(lines)
 
