@@ -27,7 +27,8 @@ _MALFORMED = re.compile(
 _WARNING_LINE = re.compile(r"^[^:]*:(\d+): (.*)$", re.S)
 _ADMONITION_WARNING = re.compile(r"^\s*Warnings?:\s*$", re.M)
 
-_VALUE = r"(`[^`]+`|'[^']*'|\"[^\"]*\"|\(\)|\[\]|\{\}|[-+\w.]+(?:\([^)]*\))?)"
+# A value may carry a Sphinx role, as PyTorch Geometric writes it: "(default: :obj:`False`)".
+_VALUE = r"(?::\w+:)?(`[^`]+`|'[^']*'|\"[^\"]*\"|\(\)|\[\]|\{\}|[-+\w.]+(?:\([^)]*\))?)"
 # "Defaults to 0.1", "Default: 0.1", "default=0.1", "default 0.1", "(default: `None`)".
 _DEFAULT_IN_TEXT = re.compile(
     r"\bdefaults?\s*(?:to|is|[:=])\s*" + _VALUE + r"|\(default\s*[:=]?\s*" + _VALUE + r"\)",

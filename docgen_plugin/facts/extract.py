@@ -199,12 +199,15 @@ class _Reader:
         self.objects: list[ObjectFacts] = []
         self.diagnostics: list[Diagnostic] = []
         self.names = names or {}
-        # private module-level functions: validation a class or function delegates to them
-        self.private_functions = {
+        # module-level functions: what a class's `__init__` or `forward` raises through one
+        # of them (`get_bins(size)` raising ValueError) is raised when it is called; the
+        # private ones are also read for validation and config reads everywhere
+        self.module_functions = {
             name: node for name, node in nodes.items()
-            if "." not in name and name.startswith("_") and not name.startswith("__")
+            if "." not in name and not name.startswith("__")
             and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
         }
+        self.private_functions = {n: f for n, f in self.module_functions.items() if n.startswith("_")}
         self.body = BodyReader(self.source_text, self.resolve, self.private_functions)
 
     def source_text(self, node: ast.AST) -> str:
@@ -447,11 +450,12 @@ class _Reader:
             stmt.name: stmt for stmt in node.body
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
         }
-        helpers = {**self.private_functions,
-                   **{n: m for n, m in methods.items() if n.startswith("_") and not n.startswith("__")}}
+        private_methods = {n: m for n, m in methods.items() if n.startswith("_") and not n.startswith("__")}
+        helpers = {**self.private_functions, **private_methods}
         config_class = self.config_class(node, methods.get("__init__"))
         raises = [r for name in SIGNATURE_METHODS if name in methods
-                  for r in self.body.raises(methods[name], name, helpers)]
+                  for r in self.body.raises(methods[name], name,
+                                            {**self.module_functions, **private_methods})]
         # other public methods: what they raise runs when a base's `__init__` calls them
         raises += [r for name, method in methods.items()
                    if name not in SIGNATURE_METHODS and not name.startswith("_")
