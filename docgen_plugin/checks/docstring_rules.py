@@ -8,7 +8,7 @@ import re
 
 from docgen_plugin.checks.finding import Finding
 from docgen_plugin.checks.rules import register
-from docgen_plugin.checks.values import normalise_type, same_value, types_contradict
+from docgen_plugin.checks.values import UNKNOWN, literal, normalise_type, same_value, types_contradict
 from docgen_plugin.facts.docstrings import documented_default
 from docgen_plugin.facts.model import DocParam, Docstring, Facts, ObjectFacts, Param, Signature
 
@@ -42,6 +42,12 @@ def attention(query, key, dropout_p=0.0):
         dropout_p: Dropout probability.
     \"\"\"
 ```
+
+Names the code accepts in other ways count too: keywords read from `**kwargs`
+(`kwargs.pop("dt", True)`, also in `__new__` or a method the kwargs are handed to), old names a
+`@deprecate_kwarg("seed", "rng")`-style decorator keeps, parameters of `__call__` documented
+by the class, and NumPy's `sample1, sample2, ...` for `*samples`. In a NumPy docstring only
+lines written as entries (`name : type`, `name`) are entries, not prose left unindented.
 
 ## Known problems
 With an unresolved `**kwargs` the accepted names are unknown, so only names very close to an
@@ -81,8 +87,20 @@ DG103 = register("DG103", "wrong-documented-default",
 Reports a default stated in a docstring ("Defaults to 0.1", "Default: 0.1",
 NumPy `float, default=0.1`, "optional, default 0.1") that differs from the default in the
 signature or config field. Values are compared as Python values: `0.1` equals `1e-1`, `None`
-equals `"None"` in prose. A code default of `None` is not compared: docs often state the
-effective value that `None` stands for.
+equals `"None"` in prose, a regex equals itself whether the docstring is raw or not.
+
+NumPy entries are read as numpydoc defines them: a choice set `{'lbfgs', 'sgd'}` is the type,
+not the default; a type wrapped after a `\\` is joined; `optional` leaves the default to the
+description, where English ("defaults to leaky ReLU", "95% confidence", "0 if the image is
+bool") and defaults of sub-options in nested lists are not read as values.
+
+A code default of `None` is compared with the value the body gives it before any other use
+(`if x is None: x = 5`, `x = x or 5`, `self.x = x if x is not None else 5`): the message says
+"the code's default is `None`, which `__init__` turns into `5`". Otherwise it is compared
+only with a NumPy type-field default (`n_jobs : int, default=5`) when the code never tests the
+parameter for None nor hands it to a normalising helper: docs often state the value `None`
+stands for. A sentinel default (`"deprecated"`, `"warn"`, `_NoValue`) whose entry or a
+`.. deprecated::` / `.. versionchanged::` note speaks of the deprecation is not compared.
 
 ## Why is this bad?
 Hyper-parameter defaults are what users rely on most when they reproduce a model. A stale
@@ -299,7 +317,7 @@ def _check_params(
         name = documented.name
         param = by_name.get(name)
         if param is None:
-            if not name.isidentifier():
+            if not name.isidentifier() or _documented_otherwise(obj, signature, name):
                 continue
             guess = _did_you_mean(name, accepted, TYPO_MATCH if open_kwargs else CLOSE_MATCH)
             if open_kwargs and (guess is None or _adds_words(name, guess)):
@@ -314,6 +332,16 @@ def _check_params(
     out += _check_undocumented(obj, doc, signature, facts)
     out += _check_order(obj, doc, signature)
     return out
+
+
+def _documented_otherwise(obj: ObjectFacts, signature: Signature, name: str) -> bool:
+    """A name the signature takes in another way: `sample1, sample2, ...` for `*samples` (the
+    NumPy way to document variadic arguments), or a parameter of `__call__` documented by the
+    class (scipy's `ortho_group(dim)`: the instance is what users call)."""
+    if re.fullmatch(r"[A-Za-z_]+\d+", name) and any(p.kind == "var-positional" for p in signature.params):
+        return True
+    call = obj.signature("__call__") if obj.kind == "class" else None
+    return call is not None and call.param(name) is not None
 
 
 def _adds_words(documented: str, existing: str) -> bool:
@@ -332,12 +360,15 @@ def _check_default_and_type(
 ) -> list[Finding]:
     out: list[Finding] = []
     line = documented.line or doc.line
-    if (documented.default is not None and param.default is not None
-            and param.default != "None" and same_value(documented.default, param.default) is False):
+    wrong_default = _wrong_default(obj, doc, documented, param)
+    if wrong_default:
+        out.append(Finding("DG103", wrong_default, obj.file, line, obj.path, param.name))
+    unaccepted = _choices_not_accepted(documented, param)
+    if unaccepted:
         out.append(Finding(
-            "DG103", f"documented default of `{param.name}` is `{documented.default}`, "
-            f"the code's is `{param.default}`", obj.file, line, obj.path, param.name))
-    if documented.annotation and param.annotation and types_contradict(
+            "DG104", f"documented choices of `{param.name}` include {unaccepted}, which the "
+            f"annotation `{param.annotation}` does not accept", obj.file, line, obj.path, param.name))
+    elif documented.annotation and param.annotation and types_contradict(
         documented.annotation, param.annotation
     ):
         written = documented.annotation.replace("`", "")  # Hugging Face quotes types
@@ -346,6 +377,96 @@ def _check_default_and_type(
             f"the annotation says `{normalise_type(param.annotation)}`",
             obj.file, line, obj.path, param.name))
     return out
+
+
+def _wrong_default(obj: ObjectFacts, doc: Docstring, documented: DocParam, param: Param) -> str | None:
+    """The DG103 message when the documented default contradicts the code's, else None."""
+    stated = documented.default
+    if stated is None or param.default is None or _deprecation_cycle(doc, documented, param):
+        return None
+    said = f"documented default of `{param.name}` is `{stated}`"
+    if param.default != "None":
+        if (same_value(stated, param.default) is False and not _abbreviation(documented, param)
+                and not _int_flag(stated, param.default)):
+            return f"{said}, the code's is `{param.default}`"
+        return None
+    if literal(stated) is None:
+        return None  # `default=None` as the code says
+    if param.resolved_default is not None:
+        if same_value(stated, param.resolved_default) is False:
+            where = obj.name if obj.kind != "class" else "__init__"
+            return (f"{said}, the code's default is `None`, which `{where}` turns into "
+                    f"`{param.resolved_default}`")
+        return None
+    if _none_may_stand_for(doc, documented, param):
+        return None
+    return f"{said}, the code's is `None`" if same_value(stated, "None") is False else None
+
+
+def _none_may_stand_for(doc: Docstring, documented: DocParam, param: Param) -> bool:
+    """Whether a `None` default may stand for the documented value: the code tests it for None
+    (a value computed later), the entry says what None means, or the style has no convention
+    of writing `default=None` (only NumPy's does, in the type field: `int, default=None`)."""
+    return (param.none_handled or doc.style != "numpy" or not documented.default_in_type
+            or re.search(r"\bNone\b", documented.description) is not None)
+
+
+def _int_flag(documented: str, code: str) -> bool:
+    """`stochastic_exog=1` documented "Default is True": a flag spelled as an int."""
+    values = {type(v): v for v in (literal(documented), literal(code))}
+    return set(values) == {bool, int} and values[bool] == values[int]
+
+
+def _abbreviation(documented: DocParam, param: Param) -> bool:
+    """`btype : {'lowpass', 'highpass'}` documented with the code's default `'low'`: the code
+    spells a documented choice short (an alias it accepts), it does not contradict it."""
+    stated, code = literal(documented.default), literal(param.default)
+    choices = _choices(documented.annotation)
+    return (isinstance(stated, str) and isinstance(code, str) and len(code) >= 2
+            and stated.startswith(code) and stated in choices)
+
+
+def _choices_not_accepted(documented: DocParam, param: Param) -> str:
+    """Documented NumPy choices `{'a', 'b'}` that a `Literal["a", "c"]` annotation rejects."""
+    accepted = _literal_values(param.annotation)
+    if accepted is None:
+        return ""
+    extra = sorted(_choices(documented.annotation) - accepted)
+    return ", ".join(f"`{c!r}`" for c in extra)
+
+
+def _literal_values(annotation: str | None) -> set[str] | None:
+    """The strings of a `Literal[...]` annotation (`X | None` around it allowed), else None."""
+    match = re.fullmatch(r"(?:typing\.)?Literal\[([^\[\]]*)\](?:\s*\|\s*None)?", (annotation or "").strip())
+    if match is None:
+        return None
+    values = re.findall(r"['\"]([^'\"]*)['\"]", match.group(1))
+    return set(values) if values else None
+
+
+def _choices(annotation: str | None) -> set[str]:
+    """The strings of a NumPy choice set `{'a', 'b'}` in a documented type."""
+    match = re.search(r"\{([^{}]*)\}", annotation or "")
+    return set(re.findall(r"['\"]([^'\"]*)['\"]", match.group(1))) if match else set()
+
+
+def _deprecation_cycle(doc: Docstring, documented: DocParam, param: Param) -> bool:
+    """A sentinel default (`"deprecated"`, `"warn"`, `_NoValue`) of a deprecation cycle: the docs
+    state the effective value and say so in a deprecation or version-changed note."""
+    value = literal(param.default)
+    if param.default == "None" or not (isinstance(value, str) or value is UNKNOWN):
+        return False
+    notes = [n.group(1) for n in re.finditer(r"\.\. (?:deprecated|versionchanged)::(.*(?:\n[ \t]+.*)*)",
+                                             doc.text)]
+    about = [n for n in notes if re.search(rf"\b{re.escape(param.name)}\b", n)]
+    if re.search(r"deprecat|versionchanged", documented.description, re.I):
+        about.append(documented.description)
+    # the default is a sentinel by its kind or its word, or the note names it (``copy="warn"``)
+    sentinel = value is UNKNOWN or value.lower() in _SENTINELS or any(value in n for n in about)
+    return bool(about) and sentinel
+
+
+_SENTINELS = frozenset({"deprecated", "warn", "warning", "legacy", "auto-deprecated"})
 
 
 def _documented_elsewhere(obj: ObjectFacts, facts: Facts) -> set[str]:
@@ -372,7 +493,7 @@ def _check_undocumented(
         if parent is not None and parent.docstring is not None:
             documented |= {p.name for p in parent.docstring.params}
     missing = [
-        p.name for p in signature.own_params
+        p.name for p in _required_params(doc, signature)
         if not p.is_variadic and not p.name.startswith("_") and p.name not in documented
     ]
     return [
@@ -380,6 +501,15 @@ def _check_undocumented(
                 obj.file, obj.line, obj.path, name)
         for name in missing
     ]
+
+
+def _required_params(doc: Docstring, signature: Signature) -> tuple[Param, ...]:
+    """The parameters a docstring must document: the signature's own, or all of an `__init__`
+    the class inherits whole when the docstring documents it (names at least one of them)."""
+    own = signature.own_params
+    if own or not any(signature.param(p.name) for p in doc.params):
+        return own
+    return signature.shown_params
 
 
 def _inherited_fields(obj: ObjectFacts) -> set[str]:

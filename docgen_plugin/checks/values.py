@@ -11,7 +11,7 @@ import math
 import re
 from typing import Any
 
-_UNKNOWN = object()
+UNKNOWN = _UNKNOWN = object()  # what `literal` returns for expressions and prose
 
 
 def literal(text: str | None, bare_words_are_strings: bool = False) -> Any:
@@ -48,7 +48,25 @@ def same_value(documented: str, code: str) -> bool | None:
         unquoted = literal(doc_value)
         if unquoted is not _UNKNOWN and not isinstance(unquoted, str):
             return _equal(unquoted, code_value)
+    if isinstance(doc_value, str) and isinstance(code_value, str) and doc_value != code_value:
+        return _unescaped(doc_value) == _unescaped(code_value)
+    if doc_value is None and isinstance(code_value, str) and code_value.lower() == "none":
+        return None  # "Default is None" for the option `"none"`
     return _equal(doc_value, code_value)
+
+
+_ESCAPES = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\f": "\\f", "\v": "\\v",
+            "\a": "\\a", "\x00": "\\0"}
+
+
+def _unescaped(text: str) -> str:
+    """One spelling of a string whichever way its escapes were read: a non-raw docstring turns
+    `\\b` into a backspace and `\\\\w` into `\\w`, so both become `\\b`, `\\w` here."""
+    for char, escape in _ESCAPES.items():
+        text = text.replace(char, escape)
+    while "\\\\" in text:
+        text = text.replace("\\\\", "\\")
+    return text
 
 
 def _rounded(documented: str, doc_value: Any, code_value: Any) -> bool:

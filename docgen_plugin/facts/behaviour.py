@@ -19,6 +19,8 @@ Resolve = Callable[[str], str]  # a dotted name as the module's imports resolve 
 
 OWN_CONFIG = "<own>"  # ConfigRead.config: the config class of the class that reads it
 SELF_CONFIG = "<self>"  # ConfigRead.config: a config class reading its own fields
+# the words of a validation function's name: `KORNIA_CHECK_SHAPE`, `check_is_fitted`, `_assert`
+_CHECK_NAME = re.compile(r"(?i)(?:^|_)(?:check|validate|verify|ensure|assert|require)s?(?:_|$)")
 MAX_TEXT = 100  # longer source is cut: a fact quotes code, it does not copy it
 CONTAINERS = frozenset({"torch.nn.ModuleList", "torch.nn.Sequential", "torch.nn.ModuleDict",
                         "torch.nn.ParameterList", "torch.nn.ParameterDict"})
@@ -142,20 +144,27 @@ class BodyReader:
         class and private functions of its module), also what those raise, one level deep."""
         found: list[Raise] = []
         body = getattr(function, "body", [])
-        rebound = _assigned_parameters(function)
+        params, assigned = _parameters(function), _assigned_names(function)
         for stmt, guards in guarded(body, self.source):
-            if rebound and isinstance(stmt, (ast.Raise, ast.Assert)):
-                guards_rebound = _rebound(guards, rebound, stmt.lineno)
+            condition = guards
+            if isinstance(stmt, ast.Assert):
+                condition = (*guards, negate(stmt.test, self.source))
+            if assigned and isinstance(stmt, (ast.Raise, ast.Assert)):
+                names = _rebound(condition, assigned, stmt.lineno)
+                rebound = tuple(n for n in names if n in params)
+                computed = tuple(n for n in names if n not in params)
             else:
-                guards_rebound = ()
+                rebound = computed = ()
             if isinstance(stmt, ast.Raise) and stmt.exc is not None:
-                found.append(replace(self._raise(stmt, guards, method), rebound=guards_rebound))
+                found.append(replace(self._raise(stmt, guards, method), rebound=rebound,
+                                     computed=computed))
             elif isinstance(stmt, ast.Assert):
                 message = self._message(stmt.msg) if stmt.msg is not None else None
-                condition = (*guards, negate(stmt.test, self.source))
                 found.append(Raise("AssertionError", message, condition, "assert", method,
-                                   line=stmt.lineno,
-                                   rebound=_rebound(condition, rebound, stmt.lineno)))
+                                   line=stmt.lineno, rebound=rebound, computed=computed))
+            check = self._check(stmt, guards, method, helpers)
+            if check is not None:
+                found.append(check)
             for node in _expressions(stmt):
                 if not isinstance(node, ast.Call):
                     continue
@@ -170,7 +179,7 @@ class BodyReader:
                     for inner in self.helper_raises[id(helper_node)]:
                         found.append(Raise(inner.exception, inner.message,
                                            (*guards, *inner.guards), inner.kind, method, name,
-                                           inner.line, inner.rebound))
+                                           inner.line, inner.rebound, inner.computed))
         return found
 
     def self_calls(self, method: ast.AST, name: str) -> list[str]:
@@ -193,12 +202,30 @@ class BodyReader:
             name = func.attr
         elif isinstance(func, ast.Name):
             name = func.id
+            if not name.startswith("_"):  # a public function of the module, where given
+                node = helpers.get(name)
+                return (name, node) if node is not None else None
         else:
             return None
         if not name.startswith("_") or name.startswith("__"):
             return None
         node = helpers.get(name)
         return (name, node) if node is not None else None
+
+    def _check(self, stmt: ast.stmt, guards: tuple[str, ...], method: str,
+               helpers: Mapping[str, ast.AST] | None) -> Raise | None:
+        """A bare call to a validation function (`KORNIA_CHECK_SHAPE(x, [...])`,
+        `check_is_fitted(self)`): it raises when its check fails, whatever its module."""
+        if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
+            return None
+        func = stmt.value.func
+        if not _is_dotted(func) or (isinstance(func, ast.Attribute) and _root(func) in ("self", "cls")):
+            return None
+        name = self.name(func)
+        if not _CHECK_NAME.search(name.rsplit(".", 1)[-1]) or self._helper(stmt.value, helpers):
+            return None
+        return Raise(name, shorten(self.source(stmt.value), 300), guards, "check", method,
+                     line=stmt.lineno)
 
     def _raise(self, stmt: ast.Raise, guards: tuple[str, ...], method: str) -> Raise:
         exc = stmt.exc
@@ -227,9 +254,12 @@ class BodyReader:
 
     def returns(self, function: ast.AST, method: str = "") -> list[Return]:
         found = []
+        params, assigned = _parameters(function), _assigned_names(function)
         for stmt, guards in guarded(getattr(function, "body", []), self.source):
             if isinstance(stmt, ast.Return):
-                found.append(self._return(stmt.value, guards, method, stmt.lineno))
+                returned = self._return(stmt.value, guards, method, stmt.lineno)
+                rebound = tuple(n for n in _rebound(guards, assigned, stmt.lineno) if n in params)
+                found.append(replace(returned, rebound=rebound) if rebound else returned)
         return found
 
     def _return(self, value: ast.expr | None, guards: tuple[str, ...], method: str,
@@ -263,16 +293,22 @@ class BodyReader:
         """`self.x = SomeClass(...)` in `__init__` (and in private methods it calls)."""
         found: list[Submodule] = []
         seen: set[str] = set()
+        local: dict[str, Submodule] = {}  # `unet = Unet(...)` (if unet is None); `self.unet = unet`
         for stmt, guards in guarded(getattr(init, "body", []), self.source):
             if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
                 targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
                 for target in targets:
-                    if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
-                            and target.value.id == "self" and target.attr not in seen):
-                        built = self._built(target.attr, stmt.value, guards, stmt.lineno)
+                    if isinstance(target, ast.Name):
+                        built = self._built(target.id, stmt.value, guards, stmt.lineno)
                         if built is not None:
+                            local[target.id] = built
+                        else:
+                            local.pop(target.id, None)
+                    elif (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+                            and target.value.id == "self"):
+                        for built in self._assigned(target.attr, stmt.value, guards, stmt.lineno, local):
+                            _add_built(found, built, target.attr in seen)
                             seen.add(target.attr)
-                            found.append(built)
             elif (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)
                   and helpers is not None):
                 helper = self._helper(stmt.value, helpers)
@@ -283,7 +319,42 @@ class BodyReader:
                             found.append(Submodule(inner.name, inner.type, inner.args,
                                                    inner.container, inner.count,
                                                    (*guards, *inner.guards), inner.line))
-        return found
+        return self._appended(init, found)
+
+    def _appended(self, init: ast.AST, found: list[Submodule]) -> list[Submodule]:
+        """An empty container filled by `self.layers.append(Block(...))`: what it holds."""
+        empty = {p.name: i for i, p in enumerate(found)
+                 if p.type in CONTAINERS and p.container is None and p.args in ("", "[]")}
+        dropped: set[int] = set()
+        for node in ast.walk(init) if empty else ():
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "append" and len(node.args) == 1):
+                continue
+            owner = node.func.value
+            if (isinstance(owner, ast.Attribute) and isinstance(owner.value, ast.Name)
+                    and owner.value.id == "self" and owner.attr in empty):
+                item = node.args[0]
+                i = empty.pop(owner.attr)
+                if isinstance(item, ast.Call) and _is_dotted(item.func):
+                    found[i] = replace(found[i], type=self.name(item.func), container=found[i].type,
+                                       args=shorten(call_arguments(item, self.source)))
+                else:  # filled with something built elsewhere: not "an empty ModuleList"
+                    dropped.add(i)
+        return [p for i, p in enumerate(found) if i not in dropped]
+
+    def _assigned(self, name: str, value: ast.expr, guards: tuple[str, ...], line: int,
+                  local: Mapping[str, Submodule]) -> list[Submodule]:
+        """What `self.name = value` builds: a class call, a local built before, or either
+        branch of `A(...) if cond else B(...)`."""
+        if isinstance(value, ast.IfExp):
+            test = self.source(value.test)
+            return [*self._assigned(name, value.body, (*guards, test), line, local),
+                    *self._assigned(name, value.orelse, (*guards, negate(value.test, self.source)),
+                                    line, local)]
+        if isinstance(value, ast.Name) and value.id in local:
+            return [replace(local[value.id], name=name, guards=(*guards, *local[value.id].guards))]
+        built = self._built(name, value, guards, line)
+        return [built] if built is not None else []
 
     def _built(self, name: str, value: ast.expr, guards: tuple[str, ...], line: int
                ) -> Submodule | None:
@@ -301,9 +372,10 @@ class BodyReader:
             if isinstance(inner, (ast.List, ast.Tuple)) and inner.elts and all(
                     isinstance(e, ast.Call) for e in inner.elts):
                 types = {self.name(e.func) for e in inner.elts}  # type: ignore[attr-defined]
-                if len(types) == 1:
-                    return Submodule(name, types.pop(), "", called, str(len(inner.elts)),
-                                     guards, line)
+                args = {call_arguments(e, self.source) for e in inner.elts}  # type: ignore[arg-type]
+                if len(types) == 1:  # the arguments only where all agree
+                    return Submodule(name, types.pop(), shorten(args.pop()) if len(args) == 1 else "",
+                                     called, str(len(inner.elts)), guards, line)
         return Submodule(name, called, shorten(call_arguments(value, self.source)), None, None, guards, line)
 
     # --- config reads ---------------------------------------------------------------------
@@ -446,16 +518,25 @@ def attribute_map(cls: ast.ClassDef) -> list[str]:
     return []
 
 
-def _assigned_parameters(function: ast.AST) -> dict[str, int]:
-    """Parameters the body assigns, with the first line that does."""
+def _parameters(function: ast.AST) -> set[str]:
     args = getattr(function, "args", None)
     if args is None:
+        return set()
+    return {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)} - {"self", "cls"}
+
+
+def _assigned_names(function: ast.AST) -> dict[str, int]:
+    """Names the body assigns (parameters and locals), with the first line that does."""
+    if getattr(function, "args", None) is None:
         return {}
-    params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+    # loop and comprehension variables are named by their own guard (`for x in xs`)
+    targets = {id(name) for node in ast.walk(function)
+               if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension))
+               for name in ast.walk(node.target)}
     first: dict[str, int] = {}
     for node in ast.walk(function):
-        if (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id in params
-                and node.id not in ("self", "cls")):
+        if (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+                and node.id not in ("self", "cls") and id(node) not in targets):
             first[node.id] = min(first.get(node.id, node.lineno), node.lineno)
     return first
 
@@ -463,6 +544,28 @@ def _assigned_parameters(function: ast.AST) -> dict[str, int]:
 def _rebound(guards: tuple[str, ...], assigned: dict[str, int], line: int) -> tuple[str, ...]:
     named = set(re.findall(r"[A-Za-z_]\w*", " ".join(guards)))
     return tuple(sorted(n for n in named if n in assigned and assigned[n] < line))
+
+
+def _add_built(found: list[Submodule], built: Submodule, again: bool) -> None:
+    """Add what an assignment builds; an attribute assigned again replaces what it held
+    (`self.decoder = Wrapper(self.decoder)`), or, under a further condition, leaves the
+    earlier value only where that condition does not hold."""
+    if again:
+        earlier = [i for i, p in enumerate(found) if p.name == built.name]
+        extra = tuple(g for g in built.guards if all(g not in found[i].guards for i in earlier))
+        for i in reversed(earlier):
+            if not extra:
+                del found[i]
+            elif not found[i].guards:  # a default overridden later (branches have guards)
+                found[i] = replace(found[i], guards=(*found[i].guards,
+                                                     f"not ({' and '.join(extra)})"))
+    found.append(built)
+
+
+def _root(node: ast.expr) -> str:
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else ""
 
 
 def _is_path(text: str) -> bool:
@@ -491,9 +594,7 @@ def _literal_loops(nodes: list[ast.AST]) -> dict[str, list[str]]:
 
 
 def _is_dotted(node: ast.expr) -> bool:
-    while isinstance(node, ast.Attribute):
-        node = node.value
-    return isinstance(node, ast.Name)
+    return _root(node) != ""
 
 
 def _functions(node: ast.AST) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
@@ -547,3 +648,167 @@ def _range_count(comprehension: ast.GeneratorExp | ast.ListComp, source: Source)
             and iterator.func.id == "range" and len(iterator.args) == 1):
         return source(iterator.args[0])
     return source(iterator)
+
+
+# --- defaults a body gives a `None` parameter ---------------------------------------------
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _named(node: ast.expr) -> str | None:
+    """`x` or `self.x` (also `self._x`): the parameter a test or assignment is about."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+        return node.attr.lstrip("_")
+    return None
+
+
+def _none_test(test: ast.expr) -> tuple[str, bool] | None:
+    """`x is None` -> (x, True), `x is not None` -> (x, False); else None."""
+    if (isinstance(test, ast.Compare) and len(test.ops) == 1
+            and isinstance(test.ops[0], (ast.Is, ast.IsNot, ast.Eq, ast.NotEq))):
+        left, right = test.left, test.comparators[0]
+        subject = left if _is_none(right) else right if _is_none(left) else None
+        name = _named(subject) if subject is not None else None
+        if name is not None:
+            return name, isinstance(test.ops[0], (ast.Is, ast.Eq))
+    return None
+
+
+def _replacement(value: ast.expr, name: str) -> ast.expr | None:
+    """What `value` gives `name` when it is None: `5 if x is None else x`, `x or 5`."""
+    if isinstance(value, ast.IfExp):
+        test = _none_test(value.test)
+        if test is not None and test[0] == name:
+            kept, other = (value.orelse, value.body) if test[1] else (value.body, value.orelse)
+            return other if _named(kept) == name else None
+    if (isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or) and len(value.values) == 2
+            and _named(value.values[0]) == name):
+        return value.values[1]
+    return None
+
+
+def _resolution(stmt: ast.stmt) -> tuple[str, ast.expr] | None:
+    """(parameter, value) when `stmt` turns a None parameter into a value."""
+    if isinstance(stmt, ast.If):
+        test = _none_test(stmt.test)
+        if test is None or not test[1] or _exits(stmt.body):
+            return None  # `if x is None: raise ...` rejects None; it does not replace it
+        assigned = [s.value for s in stmt.body if isinstance(s, (ast.Assign, ast.AnnAssign))
+                    and s.value is not None
+                    and any(_named(t) == test[0] for t in (s.targets if isinstance(s, ast.Assign)
+                                                           else [s.target]))]
+        return (test[0], assigned[-1]) if assigned else None
+    if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        for target in targets:
+            name = _named(target)
+            replaced = _replacement(stmt.value, name) if name else None
+            if name and replaced is not None:
+                return name, replaced
+    return None
+
+
+def _statements(function: ast.AST) -> list[ast.stmt]:
+    body = list(getattr(function, "body", []))
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]  # the docstring
+    return body
+
+
+def resolved_defaults(function: ast.AST, names: set[str], source: Source) -> dict[str, str]:
+    """Parameter -> the value the body gives it when it is None, where the body does so before
+    any other use (`if x is None: x = 5`, `x = 5 if x is None else x`, `x = x or 5`)."""
+    used: set[str] = set()
+    out: dict[str, str] = {}
+    for stmt in _statements(function):
+        found = _resolution(stmt)
+        if found is not None and found[0] in names and found[0] not in used | set(out):
+            out[found[0]] = source(found[1])
+        used |= {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)}
+        if names <= used:  # every parameter used or resolved: the rest cannot resolve one
+            break
+    return out
+
+
+def none_handled(scope: ast.AST) -> set[str]:
+    """Names the code tests for None (or truthiness) anywhere in `scope`, or hands to a helper
+    that normalises them: a None default that stands for a value computed later."""
+    handled: set[str] = set()
+    for node in ast.walk(scope):
+        if isinstance(node, ast.Compare):
+            test = _none_test(node)
+            if test is not None:
+                handled.add(test[0])
+        elif isinstance(node, ast.BoolOp):
+            handled.update(n for v in node.values if (n := _named(v)))
+        elif isinstance(node, (ast.If, ast.IfExp, ast.While)):
+            test = node.test.operand if isinstance(node.test, ast.UnaryOp) else node.test
+            if (name := _named(test)) is not None:
+                handled.add(name)
+        elif isinstance(node, ast.Call) and _RESOLVER.search(_called(node.func)):
+            # `self._process_parameters(mean, cov)`, `check_array(x)`: helpers that normalise
+            # their arguments, None included
+            handled.update(n for a in (*node.args, *(k.value for k in node.keywords))
+                           if (n := _named(a)))
+    return handled
+
+
+_RESOLVER = re.compile(r"^_(?!_)|check|valid|process|resolve|default|normali[sz]e|^get_", re.I)
+
+
+def _called(func: ast.expr) -> str:
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
+_KWARGS_READS = frozenset({"pop", "get", "setdefault"})
+
+
+def keyword_reads(function: ast.AST, kwargs: str, source: Source) -> dict[str, str | None]:
+    """Names the body reads from its `**kwargs` (`kwargs.pop("dt", True)`, `kwargs["dt"]`), with
+    the default the read gives them (None where there is none): keywords it accepts."""
+    found: dict[str, str | None] = {}
+    for node in ast.walk(function):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in _KWARGS_READS and _named(node.func.value) == kwargs
+                and node.args and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)):
+            if len(node.args) > 1:
+                default: str | None = source(node.args[1])
+            else:  # `get` gives None; `pop` without a default requires the keyword
+                default = None if node.func.attr == "pop" else "None"
+            found.setdefault(node.args[0].value, default)
+        elif (isinstance(node, ast.Subscript) and _named(node.value) == kwargs
+              and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str)):
+            found.setdefault(node.slice.value, None)
+    return {k: v for k, v in found.items() if k.isidentifier()}
+
+
+_RENAMING_DECORATOR = re.compile(r"deprecat|renam", re.I)
+
+
+def renamed_keywords(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    """Old names a decorator still accepts: `@deprecate_kwarg("seed", "rng")`,
+    `@_rename_parameter("old", "new")` take the first string argument as a keyword."""
+    names = []
+    for decorator in function.decorator_list:
+        if (isinstance(decorator, ast.Call) and _RENAMING_DECORATOR.search(_called(decorator.func))
+                and decorator.args and isinstance(decorator.args[0], ast.Constant)
+                and isinstance(decorator.args[0].value, str) and decorator.args[0].value.isidentifier()):
+            names.append(decorator.args[0].value)
+    return names
+
+
+def kwargs_helpers(function: ast.AST, kwargs: str, methods: Mapping[str, ast.AST]) -> list[ast.AST]:
+    """Methods of the class that `function` hands its `**kwargs` to (`self._fit_irls(**kwargs)`)."""
+    out = []
+    for node in ast.walk(function):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == "self"
+                and node.func.attr in methods
+                and any(k.arg is None and _named(k.value) == kwargs for k in node.keywords)):
+            out.append(methods[node.func.attr])
+    return out

@@ -20,7 +20,7 @@ from docgen_plugin.files import atomic_open
 logger = logging.getLogger(__name__)
 # The code that turns a file into facts: editing it (a new field, a parser fix) must not
 # revive facts the old code produced, so its hash is part of the cache file's name.
-_PRODUCERS = ("extract.py", "docstrings.py", "model.py", "behaviour.py")
+_PRODUCERS = ("extract.py", "docstrings.py", "numpy_entries.py", "model.py", "behaviour.py")
 
 
 def code_version() -> str:

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 import griffe
 
 from docgen_plugin.facts.model import Diagnostic, DocParam, DocSection, Docstring
+from docgen_plugin.facts.numpy_entries import NumpyHead, has_entry_section, numpy_heads
 
 _CAPTURE = logging.getLogger("docgen_plugin.griffe_parse")
 _CAPTURE.propagate = False
@@ -26,7 +27,8 @@ _MALFORMED = re.compile(
 _WARNING_LINE = re.compile(r"^[^:]*:(\d+): (.*)$", re.S)
 _ADMONITION_WARNING = re.compile(r"^\s*Warnings?:\s*$", re.M)
 
-_VALUE = r"(`[^`]+`|'[^']*'|\"[^\"]*\"|\(\)|\[\]|\{\}|[-+\w.]+(?:\([^)]*\))?)"
+# A value may carry a Sphinx role, as PyTorch Geometric writes it: "(default: :obj:`False`)".
+_VALUE = r"(?::\w+:)?(`[^`]+`|'[^']*'|\"[^\"]*\"|\(\)|\[\]|\{\}|[-+\w.]+(?:\([^)]*\))?)"
 # "Defaults to 0.1", "Default: 0.1", "default=0.1", "default 0.1", "(default: `None`)".
 _DEFAULT_IN_TEXT = re.compile(
     r"\bdefaults?\s*(?:to|is|[:=])\s*" + _VALUE + r"|\(default\s*[:=]?\s*" + _VALUE + r"\)",
@@ -97,6 +99,21 @@ def _conditional(text: str, start: int) -> bool:
     return bool(_CONDITION.match(_SENTENCE_END.split(text[:start])[-1]))
 
 
+def _prose(value: str, after: str) -> bool:
+    """A bare word followed by more words describes a value in English ("defaults to leaky
+    ReLU", "the default is currently `merging`", "Holm-Sidak 'hs'"): not the value itself. So
+    is a number with a unit or a condition ("95% confidence", "0 if the image is bool")."""
+    if _QUALIFIED.match(after):
+        return True
+    return (_BARE_WORD.fullmatch(value) is not None and value.lower() not in ("true", "false", "none")
+            and bool(_NEXT_WORD.match(after)))
+
+
+_BARE_WORD = re.compile(r"[A-Za-z_][\w-]*")
+_NEXT_WORD = re.compile(r"[ \t]+[`'\"\w(]")
+_QUALIFIED = re.compile(r"\s*%|\s+(?:if|when|unless|for|otherwise|percent)\b", re.I)
+
+
 def documented_default(description: str, annotation: str | None) -> str | None:
     """The default a docstring states for a parameter, in any common spelling, else None."""
     if annotation:
@@ -104,8 +121,11 @@ def documented_default(description: str, annotation: str | None) -> str | None:
         if match:
             return _stated(match.group(1))
     for match in _DEFAULT_IN_TEXT.finditer(description):
+        value = match.group(1) or match.group(2)
+        if _prose(value, description[match.end():]):
+            continue
         if not _conditional(description, match.start()):
-            return _stated(match.group(1) or match.group(2))
+            return _stated(value)
     return None
 
 
@@ -162,10 +182,17 @@ def _from_sections(
     attributes: list[DocParam] = []
     out: list[DocSection] = []
     documents_params = False
+    heads = numpy_heads(text) if style == "numpy" else {}
+    # griffe reads a description line left unindented ("A tuple ...", "Refer to `imread`.") as
+    # an entry: in NumPy style, only lines written as entries are
+    only_heads = style == "numpy" and (bool(heads) or has_entry_section(text))
     for section in sections:
         kind = section.kind.value
         if kind in ("parameters", "other parameters", "attributes"):
-            items = [_doc_param(item) for item in section.value]
+            entries = section.value
+            if only_heads:
+                entries = [item for item in entries if item.name.lstrip("*") in heads]
+            items = [_doc_param(item, heads.get(item.name.lstrip("*"))) for item in entries]
             if kind == "attributes":
                 attributes.extend(items)
             else:
@@ -219,7 +246,37 @@ def _split_entry(name: str, description: str) -> tuple[str, str | None, str] | N
     return None
 
 
-def _doc_param(item: griffe.DocstringParameter | griffe.DocstringAttribute) -> DocParam:
+def _numpy_param(item: griffe.DocstringParameter | griffe.DocstringAttribute,
+                 head: NumpyHead) -> DocParam:
+    """A NumPy entry from its own head line: a choice set is its type, not its default."""
+    description = item.description or ""
+    if head.continuation and description.lstrip().startswith(head.continuation):
+        description = description.lstrip()[len(head.continuation):].lstrip("\n")
+    # `int, optional` (or no word at all): the description states the default
+    stated = (_stated(head.default) if head.default is not None
+              else documented_default(_top_level(description), None))
+    return DocParam(name=item.name.lstrip("*"), annotation=clean_annotation(head.type),
+                    description=description, default=stated, line=0,
+                    default_in_type=head.default is not None)
+
+
+def _top_level(description: str) -> str:
+    """The description without its nested blocks: a default stated in an indented block or a
+    bullet list (`- 'violin_fc': ... Default is 'y'.`) is a sub-option's, not the parameter's."""
+    kept, in_bullet = [], False
+    for line in description.split("\n"):
+        if line[:1].isspace():
+            continue
+        in_bullet = line.startswith(("- ", "* ", "+ "))
+        if not in_bullet:
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def _doc_param(item: griffe.DocstringParameter | griffe.DocstringAttribute,
+               head: NumpyHead | None = None) -> DocParam:
+    if head is not None:
+        return _numpy_param(item, head)
     annotation = str(item.annotation) if item.annotation is not None else None
     description = item.description or ""
     name = item.name

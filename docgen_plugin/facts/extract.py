@@ -16,7 +16,17 @@ from typing import Any
 
 import griffe
 
-from docgen_plugin.facts.behaviour import OWN_CONFIG, BodyReader, attribute_map, own_field_reads
+from docgen_plugin.facts.behaviour import (
+    OWN_CONFIG,
+    BodyReader,
+    attribute_map,
+    keyword_reads,
+    kwargs_helpers,
+    none_handled,
+    own_field_reads,
+    renamed_keywords,
+    resolved_defaults,
+)
 from docgen_plugin.facts.discover import unreadable_diagnostic
 from docgen_plugin.facts.docstrings import parse_docstring
 from docgen_plugin.facts.model import (
@@ -30,6 +40,8 @@ from docgen_plugin.facts.model import (
     Signature,
 )
 
+_MENTIONS_DEFAULT = re.compile(r"default", re.I)
+KWARGS_READ = "**kwargs"  # Param.forwarded_from of a keyword read from `**kwargs`
 SIGNATURE_METHODS = ("__init__", "forward", "__call__")
 _KINDS = {
     "positional-only": "positional-only",
@@ -181,16 +193,21 @@ class _Reader:
         self.code = code
         self.lines = code.splitlines()
         self.source_lines: list[str] | None = None  # split as ast counts lines
+        self.handled: dict[int, set[str]] = {}  # id(class or function node) -> names tested for None
+        self.methods: dict[int, dict[str, ast.AST]] = {}  # id(class node) -> its methods by name
         self.nodes = nodes
         self.objects: list[ObjectFacts] = []
         self.diagnostics: list[Diagnostic] = []
         self.names = names or {}
-        # private module-level functions: validation a class or function delegates to them
-        self.private_functions = {
+        # module-level functions: what a class's `__init__` or `forward` raises through one
+        # of them (`get_bins(size)` raising ValueError) is raised when it is called; the
+        # private ones are also read for validation and config reads everywhere
+        self.module_functions = {
             name: node for name, node in nodes.items()
-            if "." not in name and name.startswith("_") and not name.startswith("__")
+            if "." not in name and not name.startswith("__")
             and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
         }
+        self.private_functions = {n: f for n, f in self.module_functions.items() if n.startswith("_")}
         self.body = BodyReader(self.source_text, self.resolve, self.private_functions)
 
     def source_text(self, node: ast.AST) -> str:
@@ -324,7 +341,69 @@ class _Reader:
                 default=" ".join(default.split()) if default is not None else None,
             ))
         returns = str(function.returns) if function.returns is not None else None
+        # What the body makes of a None matters only to a docstring that states a default
+        # (a subclass may document the keywords a base reads from **kwargs: always read).
+        if _MENTIONS_DEFAULT.search(self.documenting_text(function)):
+            params = self.none_defaults(function, params)
+        if any(p.kind == "var-keyword" for p in params) or function.decorators:
+            params = params + self.kwargs_params(function, params)
         return Signature(function.name, tuple(params), returns, self.definition_line(function))
+
+    def kwargs_params(self, function: griffe.Function, params: list[Param]) -> list[Param]:
+        """Keywords the body reads from `**kwargs` (`kwargs.pop("dt", True)`): accepted names,
+        marked as forwarded (from `**kwargs`) so they are not required to be documented."""
+        node = self.node(function)
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return []
+        present = {p.name for p in params}
+        read: dict[str, str | None] = dict.fromkeys(renamed_keywords(node))  # required: no default
+        kwargs = next((p.name for p in params if p.kind == "var-keyword"), None)
+        if kwargs is not None:
+            for body in (node, *self.kwargs_readers(function, node, kwargs)):
+                var_keyword = body.args.kwarg.arg if body.args.kwarg else kwargs  # type: ignore[attr-defined]
+                for name, default in keyword_reads(body, var_keyword, self.source_text).items():
+                    read.setdefault(name, default)
+        return [Param(name, "keyword-only", None, default, forwarded_from=KWARGS_READ)
+                for name, default in read.items() if name not in present]
+
+    def kwargs_readers(self, function: griffe.Function, node: ast.AST, kwargs: str) -> list[ast.AST]:
+        """Where else a method's `**kwargs` are read: the class's `__new__` (for `__init__`) and
+        the methods it hands them to."""
+        cls = self.node(function.parent) if isinstance(function.parent, griffe.Class) else None
+        if not isinstance(cls, ast.ClassDef):
+            return []
+        if id(cls) not in self.methods:
+            self.methods[id(cls)] = {m.name: m for m in cls.body
+                                     if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        methods = self.methods[id(cls)]
+        extra = [methods["__new__"]] if function.name == "__init__" and "__new__" in methods else []
+        return extra + [m for m in kwargs_helpers(node, kwargs, methods) if m is not node]
+
+    @staticmethod
+    def documenting_text(function: griffe.Function) -> str:
+        """The docstrings that may document a signature: its own, and its class's for
+        `__init__`/`forward`/`__call__`."""
+        texts = [function.docstring.value] if function.docstring else []
+        parent = function.parent
+        if isinstance(parent, griffe.Class) and function.name in SIGNATURE_METHODS and parent.docstring:
+            texts.append(parent.docstring.value)
+        return "\n".join(texts)
+
+    def none_defaults(self, function: griffe.Function, params: list[Param]) -> list[Param]:
+        """Parameters defaulting to None, with what the body makes of the None (DG103)."""
+        names = {p.name for p in params if p.default == "None"}
+        node = self.node(function)
+        if not names or not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return params
+        resolved = resolved_defaults(node, names, self.source_text)
+        # a method's None may be handled by another method (`fit` reads `self.x`)
+        parent = self.node(function.parent) if isinstance(function.parent, griffe.Class) else None
+        scope = parent if isinstance(parent, ast.ClassDef) else node
+        if id(scope) not in self.handled:  # one walk per class, not one per method
+            self.handled[id(scope)] = none_handled(scope)
+        handled = self.handled[id(scope)] & names
+        return [replace(p, resolved_default=resolved.get(p.name), none_handled=p.name in handled)
+                if p.name in names else p for p in params]
 
     # --- classes and functions -----------------------------------------------------------
 
@@ -371,11 +450,12 @@ class _Reader:
             stmt.name: stmt for stmt in node.body
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
         }
-        helpers = {**self.private_functions,
-                   **{n: m for n, m in methods.items() if n.startswith("_") and not n.startswith("__")}}
+        private_methods = {n: m for n, m in methods.items() if n.startswith("_") and not n.startswith("__")}
+        helpers = {**self.private_functions, **private_methods}
         config_class = self.config_class(node, methods.get("__init__"))
         raises = [r for name in SIGNATURE_METHODS if name in methods
-                  for r in self.body.raises(methods[name], name, helpers)]
+                  for r in self.body.raises(methods[name], name,
+                                            {**self.module_functions, **private_methods})]
         # other public methods: what they raise runs when a base's `__init__` calls them
         raises += [r for name, method in methods.items()
                    if name not in SIGNATURE_METHODS and not name.startswith("_")

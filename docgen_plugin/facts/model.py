@@ -41,6 +41,10 @@ class Param:
     annotation: str | None = None
     default: str | None = None  # source text; None means required
     forwarded_from: str | None = None  # set when accepted through **kwargs of a base class
+    # default `None` only: the value the body gives it instead (`if x is None: x = 5`), and
+    # whether the code tests it for None at all (a None that stands for a value computed later)
+    resolved_default: str | None = None
+    none_handled: bool = False
 
     @property
     def required(self) -> bool:
@@ -99,6 +103,7 @@ class DocParam:
     description: str = ""
     default: str | None = None  # the default the docstring states, as written
     line: int = 0
+    default_in_type: bool = False  # stated in a NumPy entry's type field (`int, default=5`)
 
 
 @dataclass(frozen=True)
@@ -149,7 +154,7 @@ class ConfigField:
 
 
 # --- behaviour: what the code does, read statically from its body ----------------------------
-RaiseKind = Literal["raise", "warn", "assert"]
+RaiseKind = Literal["raise", "warn", "assert", "check"]
 ReturnKind = Literal["none", "tuple", "dict", "call", "name", "expr"]
 
 
@@ -159,7 +164,9 @@ class Raise:
 
     `guards` are the conditions under which the statement runs, outermost first, as source:
     an `if` test (negated in its `else`, or after an early `return`), `for x in xs` for a loop,
-    `except E` for a handler. `via` names the private helper it was found in.
+    `except E` for a handler. `via` names the helper function it was found in. A "check" is
+    a call to a validation function (`check_shape(x, ...)`): `exception` is the function, as
+    resolved, and `message` the call's source; what it raises is that function's.
     """
 
     exception: str  # as the code names it, resolved to a full path where it is imported
@@ -172,6 +179,9 @@ class Raise:
     # parameters the guards name that the body assigns before the raise: the condition is
     # about the value they have then, not only the one passed in
     rebound: tuple[str, ...] = ()
+    # other local names the guards use that the body sets before the raise (from `**kwargs`,
+    # computed, overridden): a condition on them is not one on the call's arguments
+    computed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -189,6 +199,7 @@ class Return:
     guards: tuple[str, ...] = ()
     method: str = ""
     line: int = 0
+    rebound: tuple[str, ...] = ()  # parameters the guards name that the body set before
 
 
 @dataclass(frozen=True)

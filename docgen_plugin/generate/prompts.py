@@ -93,7 +93,7 @@ def behaviour_lines(obj: ObjectFacts, facts: Facts | None) -> list[str]:
             said[r.kind](r) if r.kind in said else r.text for r in returns))
     raised = [f"{short_name(r.exception)} if {' and '.join(r.guards)}" if r.guards
               else short_name(r.exception)
-              for _, _, _, found in raises_of(obj, None) for r in found if r.kind != "warn"]
+              for _, _, _, found in raises_of(obj, None) for r in found if r.kind not in ("warn", "check")]
     if raised:
         lines.append("raises: " + "; ".join(dict.fromkeys(raised[:MAX_BEHAVIOUR_ITEMS])))
     return lines

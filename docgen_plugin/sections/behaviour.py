@@ -79,18 +79,41 @@ def _owner_behaviour(obj: ObjectFacts, facts: Facts | None, kind: str) -> list:
 # --- error handling ---------------------------------------------------------------------------
 
 
-def _raise_line(item: Raise) -> str:
+def _set_by_then(names: tuple[str, ...]) -> str:
+    """A condition on parameters the body reassigned before it."""
+    listed = ", ".join(f"`{n}`" for n in names)
+    return f"with {listed} as the code has set {'it' if len(names) == 1 else 'them'} by then"
+
+
+def _check_line(item: Raise, facts: Facts | None) -> str:
+    """A validation call: what the called function raises, where the facts know it."""
+    checker = facts.get(item.exception) if facts is not None else None
+    raised = sorted({short_name(r.exception) for r in checker.raises if r.kind in ("raise", "assert")}
+                    ) if checker is not None else []
+    what = (", ".join(f"`{n}`" for n in raised) if raised
+            else f"what `{short_name(item.exception)}` raises")
+    line = f"- {what} when the check {code(item.message or item.exception)} fails"
+    when = guards_text(item.guards)
+    return line + (f", {when}" if when else "")
+
+
+def _raise_line(item: Raise, facts: Facts | None = None) -> str:
+    if item.kind == "check":
+        return _check_line(item, facts)
     name = short_name(item.exception)
     what = {"raise": f"`{name}`", "warn": f"warns `{name}`",
             "assert": f"`{name}` (an `assert`)"}[item.kind]
     when = guards_text(item.guards) or "always"
     line = f"- {what} {when}" if when != "always" else f"- {what}, unconditionally"
-    if item.via:  # its condition names that function's arguments, not the caller's
-        line += f" (in `{item.via}`, on the arguments it is called with)"
+    computed = ", ".join(f"`{n}`" for n in item.computed)
+    verb = "is" if len(item.computed) == 1 else "are"
+    if item.via:  # its condition names that function's arguments or locals, not the caller's
+        line += (f" (in `{item.via}`, where {computed} {verb} set before the check)" if computed
+                 else f" (in `{item.via}`, on the arguments it is called with)")
+    elif computed:
+        line += f" ({computed} {verb} set in the body before the check)"
     if item.rebound:
-        names = ", ".join(f"`{n}`" for n in item.rebound)
-        line += f" (with {names} as the code has set {'it' if len(item.rebound) == 1 else 'them'}"
-        line += " by then, not only as passed)"
+        line += f" ({_set_by_then(item.rebound)}, not only as passed)"
     if item.message:
         line += f": {code(item.message)}"
     return line
@@ -156,7 +179,7 @@ def render_errors(obj: ObjectFacts, facts: Facts | None = None) -> str:
                 lead += f", through `{owner.name}.{method}`"
             out.append(f"{lead}:")
             out.append("")
-        out += [_raise_line(r) for r in found]
+        out += [_raise_line(r, facts) for r in found]
         out.append("")
     return "\n".join(out).strip()
 
@@ -176,7 +199,8 @@ def _return_text(item: Return, obj: ObjectFacts, facts: Facts | None) -> str:
     if item.kind == "none":
         return "`None`"
     if item.kind == "tuple":
-        return f"a tuple of {len(item.elements)}: {code('(' + ', '.join(item.elements) + ')')}"
+        count = "" if any(e.startswith("*") for e in item.elements) else f" of {len(item.elements)}"
+        return f"a tuple{count}: {code('(' + ', '.join(item.elements) + ')')}"
     if item.kind == "dict":
         return "a dict with the keys " + ", ".join(code(k) for k in item.elements)
     if item.kind == "call" and item.type:
@@ -208,15 +232,17 @@ def render_returns(obj: ObjectFacts, facts: Facts | None = None) -> str:
         returns = list(obj.returns) or list(_owner_behaviour(obj, facts, "returns"))
     if not returns:
         return ""
-    texts = list(dict.fromkeys((_return_text(r, obj, facts), r.guards) for r in returns))
+    texts = list(dict.fromkeys((_return_text(r, obj, facts), r.guards, r.rebound) for r in returns))
     if len(returns) == 1 and returns[0].kind == "name" and not returns[0].guards:
         return ""  # "returns `out`" names a variable and says nothing
     where = f"`{method}`" if method else f"`{obj.name}`"
     if len(texts) == 1 and not texts[0][1]:
         return f"{where} returns {texts[0][0]}."
     lines = [f"{where} returns:", ""]
-    for text, guards in texts:
+    for text, guards, rebound in texts:
         when = guards_text(guards)
+        if rebound:  # `return_intermediates = True` when another flag is passed
+            when += f" ({_set_by_then(rebound)})"
         lines.append(f"- {when + ': ' if when else 'otherwise: ' if len(texts) > 1 else ''}{text}")
     return "\n".join(lines)
 
@@ -274,7 +300,9 @@ def docstring_returns(described: ObjectFacts | None) -> str:
 def _part_row(part: Submodule, facts: Facts | None) -> tuple[str, ...]:
     found = facts.get(part.type) if facts is not None else None
     kind = code(found.path if found is not None else part.type)
-    built = code(f"{short_name(part.type)}({part.args})")
+    # a list of calls whose arguments differ: the class, not a call it does not make
+    built = code(short_name(part.type) if part.container and not part.args
+                 else f"{short_name(part.type)}({part.args})")
     if part.container:
         count = f"{code(part.count)} of them " if part.count else ""
         built += f", {count}in a `{short_name(part.container)}`"
@@ -294,7 +322,8 @@ def render_built_from(obj: ObjectFacts, facts: Facts | None = None) -> str:
         if parts and inherited:
             sources.append(f"`{owner.name}`")
     if not rows:
-        return f"`{obj.name}.__init__` builds no submodules the code names."
+        return (f"`{obj.name}.__init__` assigns no call of a class to an attribute (`self.x = "
+                "SomeClass(...)`); submodules it builds otherwise are not listed.")
     header = "| Attribute | Class | Built as |\n|---|---|---|\n"
     table = header + "\n".join("| " + " | ".join(row) + " |" for row in rows)
     lead = f"What `{obj.name}.__init__` builds"
@@ -339,8 +368,11 @@ def render_limitations(obj: ObjectFacts, facts: Facts | None = None) -> str:
                 lines.append(f"- Not implemented{' ' + when if when else ''}: {where} raises "
                              f"`NotImplementedError`" + (f" ({code(item.message)})"
                                                           if item.message else "") + ".")
+            elif method in ("forward", "__call__", "") and item.kind == "check":
+                lines.append(f"- {where} checks {code(item.message or item.exception)}"
+                             + (f" {when}" if when else "") + ".")
             elif method in ("forward", "__call__", "") and item.kind != "warn" and when:
-                lines.append(f"- {where} refuses inputs {when} (`{short_name(item.exception)}`).")
+                lines.append(f"- {where} raises `{short_name(item.exception)}` {when}.")
     if not lines:
         return todo(f"list the limitations of `{obj.name}`: its code states none (no notes or "
                     "warnings in its docstring, nothing it refuses or leaves unimplemented).")

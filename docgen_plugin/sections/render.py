@@ -6,6 +6,7 @@ run, on `--update`, and in the fallback when a draft fails verification.
 
 from __future__ import annotations
 
+import ast
 import html
 import re
 
@@ -187,6 +188,23 @@ def method_facts(obj: ObjectFacts, facts: Facts | None, name: str) -> ObjectFact
     return facts.get(f"{obj.path}.{name}") if facts is not None else None
 
 
+def _unmarked(text: str) -> str:
+    """A value as written in a docstring, without its markup (`:obj:`, backticks)."""
+    return re.sub(r":\w+:", "", text).strip().strip("`").strip()
+
+
+def _defaults_differ(documented: str | None, code_default: str | None) -> bool:
+    """Whether the docstring states a literal default that is not the code's literal one
+    (a table showing both without a word would state two defaults)."""
+    if documented is None or code_default is None:
+        return False
+    try:
+        doc_value, code_value = ast.literal_eval(_unmarked(documented)), ast.literal_eval(code_default)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False
+    return type(doc_value) is not type(code_value) or doc_value != code_value
+
+
 def _param_label(param: Param) -> str:
     prefix = {"var-positional": "*", "var-keyword": "**"}.get(param.kind, "")
     return cell_code(prefix + param.name)
@@ -199,14 +217,20 @@ def param_rows(
     rows = []
     for param in signature.shown_params:
         doc = docstring.param(param.name) if docstring is not None else None
+        if doc is None and docstring is not None and param.name.strip("_") != param.name:
+            doc = docstring.param(param.name.strip("_"))  # `conf_` documented as `conf`
         if doc is not None and doc.description.strip():
             description = cell_text(doc.description)
         else:
-            description = todo(f"describe `{param.name}`; the docstring of `{owner}` does not.")
+            description = todo(f"describe `{param.name}`; the docstring of `{owner}` has no entry "
+                               f"named `{param.name}`.")
         if param.is_variadic:
             default = ""
         else:
             default = cell_code(param.default) if param.default is not None else "required"
+        if doc is not None and _defaults_differ(doc.default, param.default):
+            description += (f" **The docstring's default {cell_code(_unmarked(doc.default or ''))}"
+                            f" is not the code's {cell_code(param.default or '')}.**")
         annotation = cell_code(param.annotation) if param.annotation else "*not annotated*"
         rows.append((_param_label(param), annotation, default, description))
     return rows
@@ -238,7 +262,7 @@ def render_configuration(obj: ObjectFacts, facts: Facts | None = None) -> str:
     """The fields of the object's config class, with defaults, as a Markdown table."""
     config = related_config(obj, facts)
     if config is None:
-        return f"`{obj.name}` has no config class; its options are its parameters."
+        return f"`{obj.name}` takes no config class the code names (see its parameters)."
     if not config.fields:
         return f"`{config.name}` declares no fields."
     rows = [

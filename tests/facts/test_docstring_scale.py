@@ -7,7 +7,6 @@ docstring per entry, and a linear `param()` lookup per entry in the checks); see
 from __future__ import annotations
 
 import re
-import time
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -57,18 +56,17 @@ def test_lines_of_entries_match_the_per_name_scan(lines, names, span):
         _reference_line(reader.lines, doc, n) for n in reversed(names)]
 
 
-def test_ten_thousand_entries_are_read_and_checked_in_seconds(tmp_path):
+def test_ten_thousand_entries_are_read_and_checked(tmp_path):
+    # How long it takes is measured by benchmarks/docstring_entries.py, not asserted here
+    # (a loaded CI machine is no clock).
     count = 10_000
     params = ", ".join(f"p{i}: int = 0" for i in range(count))
     entries = "\n".join(f"        p{i} (int): entry {i}. Defaults to 0." for i in range(count))
     source = f'def many({params}):\n    """Many.\n\n    Args:\n{entries}\n    """\n'
     package = write_package(tmp_path, {"big.py": source})
     settings = settings_for(tmp_path)
-    start = time.perf_counter()
     facts = load_facts([package], settings, use_cache=False)
     findings = run_checks(facts, settings)
-    seconds = time.perf_counter() - start
     doc = facts.get("pkg.big.many").docstring
     assert len(doc.params) == count and doc.params[-1].line == 4 + count
     assert findings == []
-    assert seconds < 10, f"{count} entries took {seconds:.1f} s (was 20 s: quadratic)"

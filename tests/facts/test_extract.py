@@ -229,3 +229,11 @@ def test_unique_name_lookup(tmp_path):
     assert facts.find("Deep").path == "pkg.model.Deep"
     assert facts.find("Nope") is None
     assert {o.path for o in facts.models} >= {"pkg.model.Block", "pkg.model.Deep"}
+
+
+def test_a_default_written_with_a_sphinx_role_is_read():
+    from docgen_plugin.facts.docstrings import documented_default
+
+    # PyTorch Geometric's spelling
+    assert documented_default("Return it too. (default: :obj:`False`)", None) == "False"
+    assert documented_default("The size. (default: :obj:`None`)", None) == "None"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -168,9 +167,7 @@ def test_clean_prose_keeps_a_lone_fragment() -> None:
 @pytest.mark.default_model
 def test_default_model_drafts_prose(default_model_home: Path, monkeypatch) -> None:
     monkeypatch.setenv("DOCGEN_HOME", str(default_model_home))
-    start = time.perf_counter()
     generator = Generator.from_settings(Settings(batch_size=2), progress=False)
-    assert generator.loaded.load_seconds < 10  # ~1.5 s on an idle 2-core machine
     prompt = [
         {"role": "system", "content": "You write short, accurate API documentation."},
         {
@@ -184,4 +181,3 @@ def test_default_model_drafts_prose(default_model_home: Path, monkeypatch) -> No
     text = clean_prose(answer.text)
     assert len(text.split()) >= 5
     assert "```" not in text
-    assert time.perf_counter() - start < 60

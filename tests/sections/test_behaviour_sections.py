@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pkgtools import facts_of
 
-from docgen_plugin.sections import render_errors, render_inputs
+from docgen_plugin.sections import render_built_from, render_errors, render_inputs, render_limitations
 
 CODE = '''
 from torch import nn
@@ -59,3 +59,179 @@ def test_returns_by_branch(tmp_path):
     text = render_inputs(facts.get("pkg.models.Child"), facts)
     assert "- if `return_all`: a tuple of 2: `(x, self.layer(x))`" in text
     assert "- if `not return_all`: the output of `self.layer`" in text
+
+
+GAT_LIKE = '''
+from torch import nn
+
+
+class Stack(nn.Module):
+    """Builds convolutions through a method."""
+
+    def __init__(self, channels: int, heads: int = 1):
+        super().__init__()
+        self.conv = self.init_conv(channels, heads=heads, concat=True)
+
+    def init_conv(self, channels, **kwargs):
+        heads = kwargs.pop("heads", 1)
+        concat = kwargs.pop("concat", True)
+        if getattr(self, "last", False):
+            concat = False
+        if concat and channels % heads != 0:
+            raise ValueError("channels must divide by heads")
+        for layer in range(heads):
+            if layer > 8:
+                raise ValueError("too many heads")
+        return nn.Linear(channels, channels)
+
+    def forward(self, x, return_emb=None):
+        """Run it.
+
+        Args:
+            x: The input.
+            return_emb (bool): Also return the embedding. (default: :obj:`False`)
+        """
+        return x
+'''
+
+
+def test_conditions_on_locals_the_body_sets_are_not_said_to_be_the_arguments(tmp_path):
+    facts = facts_of(tmp_path, {"models.py": GAT_LIKE})
+    text = render_errors(facts.get("pkg.models.Stack"), facts)
+    # `concat` comes from **kwargs and is overridden: not "the arguments it is called with"
+    assert ("- `ValueError` if `concat and channels % heads != 0` (in `init_conv`, where "
+            "`concat`, `heads` are set before the check)") in text
+    # a loop variable is named by its own guard, not as a value the body sets
+    too_many = next(line for line in text.splitlines() if "too many heads" in line)
+    assert "(in `init_conv`, where `heads` is set before the check)" in too_many
+
+
+def test_a_docstring_default_that_is_not_the_codes_is_said_so_in_the_table(tmp_path):
+    facts = facts_of(tmp_path, {"models.py": GAT_LIKE})
+    text = render_inputs(facts.get("pkg.models.Stack"), facts)
+    row = next(line for line in text.splitlines() if line.startswith("| `return_emb`"))
+    assert "**The docstring's default `False` is not the code's `None`.**" in row
+    assert "is not the code's" not in next(line for line in text.splitlines()
+                                           if line.startswith("| `x`"))
+
+
+CHECKED = {
+    "checks.py": '''
+class ShapeError(Exception):
+    """A tensor of the wrong shape."""
+
+
+def CHECK_SHAPE(x, shape, raises=True):
+    """Check a tensor's shape."""
+    if len(x.shape) != len(shape):
+        if raises:
+            raise ShapeError(f"{x.shape} is not {shape}")
+        return False
+    return True
+''',
+    "models.py": '''
+from torch import nn
+
+from pkg.checks import CHECK_SHAPE
+
+
+def bins(size, count):
+    if size % count:
+        raise ValueError("size must divide by count")
+    return size // count
+
+
+class Describe(nn.Module):
+    """Describes patches."""
+
+    def __init__(self, size: int = 32, count: int = 4, body=None):
+        super().__init__()
+        self.step = bins(size, count)
+        if body is None:
+            body = nn.Conv2d(1, 8, 3)
+        self.body = body
+
+    def forward(self, x):
+        CHECK_SHAPE(x, ["B", "1", "32", "32"])
+        print(x)
+        return self.body(x)
+''',
+}
+
+
+def test_validation_calls_and_module_functions_raise_what_they_raise(tmp_path):
+    facts = facts_of(tmp_path, CHECKED)
+    obj = facts.get("pkg.models.Describe")
+    errors = render_errors(obj, facts)
+    # a public function of the module, one level deep, on its own arguments
+    assert "- `ValueError` if `size % count` (in `bins`, on the arguments it is called with)" in errors
+    # a bare call to a check function of another module: what that function raises
+    assert '- `ShapeError` when the check `CHECK_SHAPE(x, ["B", "1", "32", "32"])` fails' in errors
+    assert "print" not in errors  # a bare call that is no check
+    assert "raises no exception of its own" not in errors
+    limits = render_limitations(obj, facts)
+    assert '`Describe.forward` checks `CHECK_SHAPE(x, ["B", "1", "32", "32"])`' in limits
+
+
+def test_a_submodule_built_in_a_local_then_assigned(tmp_path):
+    facts = facts_of(tmp_path, CHECKED)
+    text = render_built_from(facts.get("pkg.models.Describe"), facts)
+    assert "| `body` | `torch.nn.Conv2d` | `Conv2d(1, 8, 3)`, only if `body is None` |" in text
+
+
+BRANCHY = '''
+from torch import nn
+
+
+class Wrapper(nn.Module):
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+
+class Branchy(nn.Module):
+    """Builds by condition."""
+
+    def __init__(self, dim: int, project: bool = True, gate: bool = False, depth: int = 2):
+        super().__init__()
+        self.proj = nn.Linear(dim, dim) if project else nn.Identity()
+        self.gate = nn.Identity()
+        if gate:
+            self.gate = nn.Sequential(nn.Linear(dim, 1), nn.Sigmoid())
+        self.body = nn.Linear(dim, dim)
+        self.body = Wrapper(self.body)
+        self.norms = nn.ModuleList([nn.LayerNorm(dim), nn.LayerNorm(dim + 1)])
+        self.blocks = nn.ModuleList([])
+        for _ in range(depth):
+            self.blocks.append(nn.Linear(dim, dim))
+
+    def forward(self, x, return_all: bool = False, return_more: bool = False):
+        if return_more:
+            return_all = True
+        if return_all:
+            return (*x.unbind(0), x)
+        return x
+'''
+
+
+def test_built_from_follows_branches_reassignments_and_appends(tmp_path):
+    facts = facts_of(tmp_path, {"models.py": BRANCHY})
+    text = render_built_from(facts.get("pkg.models.Branchy"), facts)
+    assert "| `proj` | `torch.nn.Linear` | `Linear(dim, dim)`, only if `project` |" in text
+    assert "| `proj` | `torch.nn.Identity` | `Identity()`, only if `not project` |" in text
+    assert "| `gate` | `torch.nn.Identity` | `Identity()`, only if `not (gate)` |" in text
+    assert "`Sequential(nn.Linear(dim, 1), nn.Sigmoid())`, only if `gate`" in text
+    # the attribute's final value, not the one it wrapped
+    assert "| `body` | `pkg.models.Wrapper` | `Wrapper(self.body)` |" in text
+    assert "Linear(dim, dim) |" not in text.split("`body`")[1].split("\n")[0]
+    # calls with different arguments: the class, not a call the code does not make
+    assert "| `norms` | `torch.nn.LayerNorm` | `LayerNorm`, `2` of them in a `ModuleList` |" in text
+    # an empty ModuleList filled by append is not "ModuleList([])"
+    assert "| `blocks` | `torch.nn.Linear` | `Linear(dim, dim)`, in a `ModuleList` |" in text
+
+
+def test_returns_name_flags_the_body_sets_and_starred_tuples_have_no_count(tmp_path):
+    facts = facts_of(tmp_path, {"models.py": BRANCHY})
+    text = render_inputs(facts.get("pkg.models.Branchy"), facts)
+    assert ("- if `return_all` (with `return_all` as the code has set it by then): "
+            "a tuple: `(*x.unbind(0), x)`") in text
