@@ -70,20 +70,6 @@ def _bare(code: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _choices_first(text: str, code: str) -> str | None:
-    """NumPy's `{'a', 'b'}`: the first choice is the default; the code's moved to the front."""
-    match = re.search(r"\{([^{}]*)\}", text)
-    bare = _bare(code)
-    if match is None or bare is None:
-        return None
-    choices = [c.strip() for c in match.group(1).split(",")]
-    mine = [c for c in choices if c.strip("'\"`") == bare]
-    if not mine or choices[0] == mine[0]:
-        return None
-    ordered = [mine[0], *(c for c in choices if c != mine[0])]
-    return text[:match.start(1)] + ", ".join(ordered) + text[match.end(1):]
-
-
 def _misread(value: str, rest: str, code: str) -> str | None:
     """Why the stated value read from prose is not what the docs mean, or None.
 
@@ -132,12 +118,6 @@ def set_default(lines: list[str], section: Section, entry: Entry, code: str) -> 
             return doubt
         new = block[:a] + spell_value(block[a:b], code) + block[b:]
         return out[:entry.head] + _relines(new) + out[entry.end:]
-    for line, (start, end), _ in spans:
-        text = content(out[line])
-        moved = _choices_first(text[start:end], code)
-        if moved is not None:
-            out[line] = text[:start] + moved + out[line][end:]
-            return out
     return "the stated default's spelling was not found"
 
 
