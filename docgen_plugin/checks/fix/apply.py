@@ -8,6 +8,7 @@ from pathlib import Path
 
 from docgen_plugin.checks.finding import Finding
 from docgen_plugin.checks.fix.describe import Description, Drafter, Request, SiblingIndex, describe
+from docgen_plugin.checks.fix.forwarded import ForwardIndex
 from docgen_plugin.checks.fix.literals import Literal, SourceDocstrings, find_docstrings
 from docgen_plugin.checks.fix.plan import FIXABLE, ObjectFixer, Outcome, literal_value, requests_of
 from docgen_plugin.facts.discover import SourceFile, discover
@@ -139,7 +140,8 @@ def plan_fixes(facts: Facts, findings: list[Finding], settings: Settings, target
         work.append((fix, editable))
     requests: list[Request] = [r for _, editable in work for t in editable
                                for r in requests_of(t.obj, t.findings)]
-    described = describe(requests, facts, SiblingIndex(facts), drafter) if requests else []
+    forwards = ForwardIndex(facts, {s.display: (s.path, s.module) for s in found})
+    described = describe(requests, facts, SiblingIndex(facts), drafter, forwards) if requests else []
     descriptions = {(r.obj.path, r.param.name): d for r, d in zip(requests, described)}
     for fix, editable in work:
         bodies: list[tuple[Literal, str]] = []

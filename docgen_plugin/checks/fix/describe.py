@@ -1,8 +1,10 @@
 """Descriptions for parameters that a fix documents: the package's own words first.
 
-A parameter documented elsewhere in the package with the same type and default (a `dropout`
-in five sibling classes) gets the most common of those descriptions, exactly as written;
-otherwise a drafter (the local model, wired in by the CLI) may phrase one; else a visible TODO.
+A parameter passed on unchanged to a documented callee (`super().__init__(missing=missing)`)
+takes the callee's entry for it (see `forwarded`). A parameter documented elsewhere in the
+package with the same type and default (a `dropout` in five sibling classes) gets the most
+common of those descriptions, exactly as written; otherwise a drafter (the local model, wired
+in by the CLI) may phrase one; else a visible TODO.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from docgen_plugin.checks.fix.forwarded import ForwardIndex
 from docgen_plugin.checks.values import normalise_type, same_value
 from docgen_plugin.facts.docstrings import documented_default
 from docgen_plugin.facts.model import Facts, ObjectFacts, Param
@@ -30,8 +33,8 @@ class Request:
 @dataclass(frozen=True)
 class Description:
     text: str
-    source: str  # "sibling", "model" or "todo"
-    origin: str = ""  # the sibling object it was taken from
+    source: str  # "forwarded", "sibling", "model" or "todo"
+    origin: str = ""  # the callee or sibling object it was taken from
 
 
 # What the CLI hands in for `--draft`: descriptions (or None) for requests, in order.
@@ -123,10 +126,22 @@ class SiblingIndex:
         return Description(best, "sibling", origin)
 
 
+def _forwarded(forwards: ForwardIndex | None, request: Request) -> Description | None:
+    found = forwards.find(request.obj, request.param) if forwards is not None else None
+    if found is None or not _usable(found[0]):
+        return None
+    return Description(found[0], "forwarded", found[1])
+
+
 def describe(requests: Sequence[Request], facts: Facts, index: SiblingIndex,
-             drafter: Drafter | None) -> list[Description]:
-    """A description for each request: sibling reuse, else the drafter's, else the TODO."""
-    out: list[Description | None] = [index.find(r.obj, r.param) for r in requests]
+             drafter: Drafter | None, forwards: ForwardIndex | None = None) -> list[Description]:
+    """A description for each request: the callee's it is forwarded to, else sibling reuse,
+    else the drafter's, else the TODO."""
+    # Forwarding comes first: it follows this very value into the callee that uses it, where
+    # a sibling is only a same-named parameter of the same type elsewhere (a guess by analogy).
+    # Where both exist they are mostly the same words (the sibling *is* often the callee).
+    out: list[Description | None] = [_forwarded(forwards, r) or index.find(r.obj, r.param)
+                                     for r in requests]
     missing = [i for i, d in enumerate(out) if d is None]
     if drafter is not None and missing:
         drafted = drafter([requests[i] for i in missing], facts)
