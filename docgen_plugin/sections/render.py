@@ -12,6 +12,7 @@ import re
 
 from docgen_plugin.facts.model import ConfigField, Facts, ObjectFacts, Param, Signature
 from docgen_plugin.sections.catalogue import SectionSpec, category
+from docgen_plugin.sections.code_spans import shielded_spans
 
 TODO = "TODO(docgen)"
 _IDENT = re.compile(r"[A-Za-z_][\w.]*")
@@ -78,10 +79,6 @@ def _fenced_blocks(lines: list[str]) -> list[tuple[int, int]]:
     return blocks
 
 
-# A code span as both CommonMark and Python-Markdown read one, when in doubt not one (then its
-# text is escaped too, which is safe): a whole backtick run not after a backslash, closed by a
-# run of the same length on the same line.
-_CODE_SPAN = re.compile(r"(?<![\\`])(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 # `](destination` of an inline link or image, and `[label]: destination` of a reference.
 _LINK_DESTINATION = re.compile(r"\](\s*\()[ \t]*\n?\s*(<[^>\n]*>?|\S*)")
 _REFERENCE = re.compile(r"^( {0,3})\[[^\]\n]*\]:[ \t]*\n?\s*(\S*)", re.MULTILINE)
@@ -90,17 +87,10 @@ _IGNORED_IN_URLS = re.compile(r"[\x00-\x20\x7f\\<]")  # what browsers and render
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 
 
-# A code span may run over line ends inside a paragraph (not over a blank line): read line by
-# line, "```\n```<b>```" would pair the second line's runs, where a renderer pairs the first
-# line's run with the second line's first one and leaves `<b>` raw.
-_PARAGRAPH_SPAN = re.compile(r"(?<![\\`])(`+)(?!`)((?:(?!\n[ \t]*\n).)+?)(?<!`)\1(?!`)", re.DOTALL)
-
-
 def _escape_prose(lines: list[str]) -> str:
     text = "".join(lines)
-    spans = [(m.start(), m.end()) for m in _PARAGRAPH_SPAN.finditer(text)]
-    text = _break_unsafe_links(text, spans)
-    return _escape_outside_spans(text, _PARAGRAPH_SPAN)
+    text = _break_unsafe_links(text, shielded_spans(text))
+    return _escape_outside_spans(text, shielded_spans(text))  # the backslashes moved them
 
 
 def is_safe_destination(destination: str) -> bool:
@@ -125,13 +115,13 @@ def _break_unsafe_links(text: str, spans: list[tuple[int, int]]) -> str:
     return text
 
 
-def _escape_outside_spans(text: str, spans: re.Pattern[str] = _CODE_SPAN) -> str:
+def _escape_outside_spans(text: str, spans: list[tuple[int, int]]) -> str:
     parts: list[str] = []
     last = 0
-    for match in spans.finditer(text):
-        parts.append(text[last : match.start()].replace("<", "&lt;"))
-        parts.append(match.group(0))
-        last = match.end()
+    for start, stop in spans:
+        parts.append(text[last:start].replace("<", "&lt;"))
+        parts.append(text[start:stop])
+        last = stop
     parts.append(text[last:].replace("<", "&lt;"))
     return "".join(parts)
 
