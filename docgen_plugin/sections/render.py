@@ -201,14 +201,16 @@ def _param_label(param: Param) -> str:
 
 
 def param_rows(
-    signature: Signature, described: ObjectFacts | None, owner: str
+    signature: Signature, described: ObjectFacts | None, owner: str,
+    also: ObjectFacts | None = None,
 ) -> list[tuple[str, ...]]:
-    docstring = described.docstring if described is not None else None
+    """Table rows of the signature's parameters, described by the docstring of `described`,
+    else of `also` (a class's `__init__`, where NumPy and Sphinx styles often document them)."""
+    docstrings = [o.docstring for o in (described, also) if o is not None and o.docstring]
     rows = []
     for param in signature.shown_params:
-        doc = docstring.param(param.name) if docstring is not None else None
-        if doc is None and docstring is not None and param.name.strip("_") != param.name:
-            doc = docstring.param(param.name.strip("_"))  # `conf_` documented as `conf`
+        names = dict.fromkeys((param.name, param.name.strip("_")))  # `conf_` documented as `conf`
+        doc = next((found for d in docstrings for n in names if (found := d.param(n))), None)
         if doc is not None and doc.description.strip():
             description = cell_text(doc.description)
         else:
@@ -229,12 +231,13 @@ def param_rows(
 # --- the three tables ------------------------------------------------------------------------
 
 
-def render_parameters(obj: ObjectFacts) -> str:
+def render_parameters(obj: ObjectFacts, facts: Facts | None = None) -> str:
     """The parameters of the constructor (class) or of the function, as a Markdown table."""
     signature = obj.call_signature
     if signature is None or not signature.shown_params:
         return f"`{obj.name}` takes no parameters."
-    rows = param_rows(signature, obj, obj.name)
+    init = facts.get(f"{obj.path}.__init__") if facts is not None and obj.kind == "class" else None
+    rows = param_rows(signature, obj, obj.name, also=init)
     return markdown_table(("Name", "Type", "Default", "Description"), rows)
 
 
