@@ -152,7 +152,9 @@ def support(obj: ObjectFacts, facts: Facts | None) -> tuple[frozenset[str], str]
     texts: list[str] = []
     names: list[str] = []
     for item in objects:
-        names += [item.path, *item.bases, *(m.type for m in item.submodules),
+        # the object's own name, not its module's: `finite_scalar_quantization.FSQ` does
+        # not make "a scalar" a word the facts use of `FSQ`
+        names += [item.path.rsplit(".", 1)[-1], *item.bases, *(m.type for m in item.submodules),
                   *(m.name for m in item.submodules)]
         names += [p.name for s in item.signatures for p in s.params]
         names += [a for s in item.signatures for p in s.params for a in [p.annotation or ""]]
@@ -213,13 +215,23 @@ def _supported(word: str, words: frozenset[str]) -> bool:
         return True
     if len(own) < MIN_STEM:
         return False
-    return any(len(known) >= MIN_STEM and (own.startswith(known) or known.startswith(own)
+    return any(len(known) >= MIN_STEM and (_abbreviates(known, own) or _abbreviates(own, known)
                                            or _near_stems(own, known))
                for known in stems)
 
 
+MIN_ABBREVIATED = 3  # "conv" for "convolut": a letter or two more is another word ("mode", "model")
+
+
+def _abbreviates(short: str, long: str) -> bool:
+    return long.startswith(short) and len(long) - len(short) >= MIN_ABBREVIATED
+
+
 def _near_stems(a: str, b: str) -> bool:
-    """Stems Snowball leaves one letter apart: "stabl" (stable) / "stabil" (stability)."""
+    """Stems Snowball spells a letter apart inside: "stabl" (stable) / "stabil" (stability);
+    not one stem plus a letter ("mode" / "model")."""
+    if a.startswith(b) or b.startswith(a):
+        return False
     shared = 0
     while shared < min(len(a), len(b)) and a[shared] == b[shared]:
         shared += 1

@@ -111,3 +111,18 @@ def test_a_definition_must_be_the_facts_own_phrase(model, facts):
     assert kept == () and "the facts never call it 'tiny network layer'" in reasons
     kept, _ = reasons_of("`TinyNet` is a tiny network.", model, facts)
     assert kept
+
+
+def test_stems_match_abbreviations_not_other_words():
+    from docgen_plugin.generate.sentences import _supported
+
+    assert _supported("convolution", frozenset({"conv"}))
+    assert _supported("stable", frozenset({"stability"}))
+    assert _supported("layers", frozenset({"layer"}))
+    assert not _supported("model", frozenset({"mode"}))  # one letter more is another word
+
+
+def test_module_names_support_no_claim(model, facts):
+    # `pkg.models.TinyNet`: "models" is its module's name, not a word its facts use
+    kept, reasons = reasons_of("It is one of the models here.", model, facts)
+    assert kept == () and "it says what the facts do not: `models`" in reasons
