@@ -30,7 +30,7 @@ from docgen_plugin.generate.prompts import (
     context_objects,
     messages_hash,
 )
-from docgen_plugin.generate.sentences import restates_summary, verify_prose
+from docgen_plugin.generate.sentences import has_own_prose, restates_summary, verify_prose
 from docgen_plugin.generate.verify import verify_draft
 from docgen_plugin.sections.catalogue import Catalogue, SectionSpec, build_catalogue
 from docgen_plugin.sections.deterministic import render_table
@@ -210,6 +210,20 @@ def _update_fallback(request: DraftRequest, spec: SectionSpec, obj: ObjectFacts)
 # --- the pipeline -----------------------------------------------------------------------------
 
 
+def _without_docstring(request: DraftRequest, spec: SectionSpec, obj: ObjectFacts,
+                       facts: Facts, table: str | None, fingerprint: str) -> Draft:
+    """The fallback, without asking the model: with no docstring of its own, the object's
+    prose could rest only on its names, and every sentence would be a guess."""
+    if request.previous is not None:
+        text = _update_fallback(request, spec, obj)
+    else:
+        text = fallback_text(spec, obj, facts)
+    reason = (f"`{obj.name}` has no docstring: a draft could rest only on its names, "
+              "so none was asked for")
+    return Draft(request.object, spec.kind, compose(text, table), "fallback", (reason,),
+                 fingerprint, path=obj.path)
+
+
 def default_generator(settings: Settings) -> TextGenerator:
     from docgen_plugin.generate.server import ServerGenerator, is_server_url
 
@@ -269,6 +283,9 @@ def draft_sections(
         if spec.deterministic:
             drafts[index] = Draft(request.object, spec.kind, table or "", "deterministic",
                                   facts=fingerprint, path=obj.path)
+            continue
+        if not spec.code and not has_own_prose(obj, facts):
+            drafts[index] = _without_docstring(request, spec, obj, facts, table, fingerprint)
             continue
         previous = prose_part(request.previous) if request.previous is not None else None
         messages = build_messages(

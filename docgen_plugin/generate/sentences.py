@@ -3,12 +3,16 @@
 A draft is split into sentences and list items. Each one must pass the draft checks of
 `verify.py` on its own (names, defaults, links, echoes) and three more:
 
-- its words are in the object's facts (docstrings of the object, its config, its `forward`,
-  its bases and the classes it is built from; every name the code gives them) or in docgen's
-  general vocabulary (`data/vocabulary.txt`: common words of ML library docstrings);
+- every content word (not a function word such as "the", "returns", "class") is the facts'
+  own, up to its Snowball stem: the docstrings of the object, its `__init__`, `forward`,
+  config and bases, and every name the code gives them and the classes it is built from
+  (their names only: a submodule's docstring describes the submodule, not this object);
 - words that claim what a model is or does (`FACT_TERMS`: "convolution", "attention",
-  "deterministic", "pretrained", tasks such as "segmentation"...) are never general: only
-  the facts can support them;
+  "deterministic", "pretrained", tasks such as "segmentation"...) are named as such when
+  the facts lack them, other words when they are not even general words
+  (`data/vocabulary.txt`);
+- "it is a <phrase>" needs that phrase, word for word, in the facts: "a linear layer" made
+  of two supported words is still a claim the facts never make;
 - what it says about the return value (a tuple, a dict, a tensor, a shape) matches the
   return facts and the docstring.
 
@@ -23,6 +27,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+import snowballstemmer
 
 from docgen_plugin.facts.model import Facts, ObjectFacts
 from docgen_plugin.generate.prompts import facts_block
@@ -120,17 +126,35 @@ def _name_words(name: str) -> list[str]:
     return [w.lower() for w in spaced.split() if w]
 
 
-def support(obj: ObjectFacts, facts: Facts | None) -> tuple[frozenset[str], str]:
-    """The words the facts of `obj` use (names split into their words), and their text."""
+def own_objects(obj: ObjectFacts, facts: Facts | None) -> list[ObjectFacts]:
+    """The objects whose docstrings speak of `obj`: its context, its `__init__`, its bases."""
     objects = list(context_objects(obj, facts))
     if facts is not None:
+        init = facts.get(f"{obj.path}.__init__")
+        if init is not None and init not in objects:
+            objects.append(init)
         for item in list(objects):
             objects += [b for b in (facts.get(p) for p in item.bases) if b is not None]
-            objects += [s for s in (facts.get(m.type) for m in item.submodules) if s is not None]
+    return objects
+
+
+def has_own_prose(obj: ObjectFacts, facts: Facts | None) -> bool:
+    """Whether a docstring of the object itself (or its `__init__`/`forward`) says anything:
+    without one a draft could rest only on names, which support no claim."""
+    objects = [obj] + ([o for o in (facts.get(f"{obj.path}.{m}") for m in ("__init__", "forward"))
+                        if o is not None] if facts is not None else [])
+    return any(o.docstring is not None and o.docstring.text.strip() for o in objects)
+
+
+def support(obj: ObjectFacts, facts: Facts | None) -> tuple[frozenset[str], str]:
+    """The words the facts of `obj` use (names split into their words), and their text."""
+    objects = own_objects(obj, facts)
     texts: list[str] = []
     names: list[str] = []
     for item in objects:
-        names += [item.path, *item.bases, *(m.type for m in item.submodules),
+        # the object's own name, not its module's: `finite_scalar_quantization.FSQ` does
+        # not make "a scalar" a word the facts use of `FSQ`
+        names += [item.path.rsplit(".", 1)[-1], *item.bases, *(m.type for m in item.submodules),
                   *(m.name for m in item.submodules)]
         names += [p.name for s in item.signatures for p in s.params]
         names += [a for s in item.signatures for p in s.params for a in [p.annotation or ""]]
@@ -163,28 +187,55 @@ def span_names(obj: ObjectFacts, facts: Facts | None, text: str) -> frozenset[st
     return frozenset(names)
 
 
+_STEMMER = snowballstemmer.stemmer("english")
+MIN_STEM = 4  # a shorter stem ("us", "con") would match half the dictionary
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return _STEMMER.stemWord(word)
+
+
+@lru_cache(maxsize=256)
+def _stems(words: frozenset[str]) -> frozenset[str]:
+    return frozenset(stem(w) for w in words)
+
+
 def _supported(word: str, words: frozenset[str]) -> bool:
+    """In the facts, up to its stem: "layers" for "layer", "convolution" for `Conv2d` (one
+    stem the start of the other, "conv" / "convolut"), "classification" for `Classifier`."""
     if word in words:
         return True
     parts = word.split("-")
     if len(parts) > 1 and all(_supported(p, words) for p in parts):
         return True
-    # the same stem: "convolution" for `Conv2d`, "classification" for a `Classifier`
-    for known in words:
-        if len(known) < 4 or len(word) < 4 or known[:4] != word[:4]:
-            continue
-        shared = _common_prefix(word, known)
-        if (word.startswith(known) or known.startswith(word) or shared >= 6
-                or shared >= min(len(word), len(known)) - 3):  # stable / stability
-            return True
-    return False
+    own = stem(word)
+    stems = _stems(words)
+    if own in stems:
+        return True
+    if len(own) < MIN_STEM:
+        return False
+    return any(len(known) >= MIN_STEM and (_abbreviates(known, own) or _abbreviates(own, known)
+                                           or _near_stems(own, known))
+               for known in stems)
 
 
-def _common_prefix(a: str, b: str) -> int:
-    n = 0
-    while n < min(len(a), len(b)) and a[n] == b[n]:
-        n += 1
-    return n
+MIN_ABBREVIATED = 3  # "conv" for "convolut": a letter or two more is another word ("mode", "model")
+
+
+def _abbreviates(short: str, long: str) -> bool:
+    return long.startswith(short) and len(long) - len(short) >= MIN_ABBREVIATED
+
+
+def _near_stems(a: str, b: str) -> bool:
+    """Stems Snowball spells a letter apart inside: "stabl" (stable) / "stabil" (stability);
+    not one stem plus a letter ("mode" / "model")."""
+    if a.startswith(b) or b.startswith(a):
+        return False
+    shared = 0
+    while shared < min(len(a), len(b)) and a[shared] == b[shared]:
+        shared += 1
+    return shared >= MIN_STEM and shared >= min(len(a), len(b)) - 1
 
 
 def _term_reasons(unit: str, words: frozenset[str], general: frozenset[str]) -> Iterable[str]:
@@ -202,7 +253,8 @@ def _term_reasons(unit: str, words: frozenset[str], general: frozenset[str]) -> 
 
 
 # Words that say nothing about the object by themselves: a sentence's claims are in its
-# other words, and most of those must be the facts' own.
+# other words, and all of those must be the facts' own. Nouns that make a claim ("model",
+# "layer", "tensor", "input") are not here: "a linear layer" needs the facts to say layer.
 _FUNCTION_WORDS = """
 a an the this that these those it its it's they them their there here is are was were be been
 being has have had do does did can could may might must shall should will would of in on at
@@ -213,29 +265,70 @@ takes take taking returns return returned gives give makes make made calls call 
 creates create builds build built computes compute applies apply runs run holds hold sets set
 gets get provides provide based via per e.g i.e etc way ways thing things kind part parts
 class classes object objects instance instances function functions method methods module
-modules model models layer layers input inputs output outputs tensor tensors value values
-parameter parameters argument arguments default defaults option options number numbers size
-sizes type types list lists optional data pytorch torch python implementation implements
-implemented
+modules parameter parameters argument arguments default defaults option options optional
+we our us you your
 """
 FUNCTION_WORDS = frozenset(_FUNCTION_WORDS.split())
-MIN_SUPPORT = 0.75  # share of a sentence's content words the facts must use
 
 
-def _support_reasons(unit: str, words: frozenset[str]) -> Iterable[str]:
-    """Most content words of a sentence must be the facts' own: general words alone let a
-    sentence say anything ("a variant that can be used to train other models")."""
+def _content_words(unit: str) -> list[str]:
     prose = _CODE_SPAN.sub(" ", _LIST_ITEM.sub("", unit))
     if prose.lstrip(" *").upper().startswith("TODO"):
-        return  # an honest TODO claims nothing
-    content = [w for w in dict.fromkeys(_words(prose))
-               if w not in FUNCTION_WORDS and not w.isdigit() and len(w) > 1]
-    if not content:
-        return
-    unsupported = [w for w in content if not _supported(w, words)]
-    if len(unsupported) > max(1.0, (1 - MIN_SUPPORT) * len(content)):  # one general word may
-        yield ("most of what it says is not in the facts: "
+        return []  # an honest TODO claims nothing
+    return [w for w in dict.fromkeys(_words(prose))
+            if w not in FUNCTION_WORDS and not w.isdigit() and len(w) > 1]
+
+
+def _support_reasons(unit: str, words: frozenset[str], general: frozenset[str]
+                     ) -> Iterable[str]:
+    """Every content word of a sentence must be the facts' own: general words let a sentence
+    say anything ("a variant that can be used to train other models"). Words `_term_reasons`
+    already named are not named twice."""
+    unsupported = [w for w in _content_words(unit) if not _supported(w, words)
+                   and w not in FACT_TERMS and all(p in general for p in w.split("-"))]
+    if unsupported:
+        yield ("it says what the facts do not: "
                + ", ".join(f"`{w}`" for w in unsupported[:6]))
+
+
+_DEFINITION = re.compile(r"\b(?:is|are|was|acts as|serves as)\s+(?:a|an|the)\s+([^.,;:()]+)",
+                         re.IGNORECASE)
+_PHRASE_ENDS = ("that which who whose for with without to in into of from and or by on at over under "
+                "across between through after before about around against within via like "
+                "than when where as used using")
+_PHRASE_END = frozenset(_PHRASE_ENDS.split())
+
+
+def _definition_reasons(unit: str, sequences: list[list[str]]) -> Iterable[str]:
+    """"X is a <phrase>": the phrase must be the facts', word for word (up to stems); two
+    supported words side by side ("a linear layer") can still be a claim they never make."""
+    prose = _CODE_SPAN.sub(lambda m: m.group(2), unit)
+    for match in _DEFINITION.finditer(prose):
+        phrase: list[str] = []
+        for word in _words(match.group(1)):
+            if word in _PHRASE_END or (phrase and word in FUNCTION_WORDS):
+                break  # the noun phrase ends at a preposition, a verb ("built", "takes")
+            if word not in FUNCTION_WORDS:
+                phrase.append(word)
+        if not phrase:
+            continue
+        wanted = [stem(w) for w in phrase]
+        if not any(_contains(sequence, wanted) for sequence in sequences):
+            yield f"the facts never call it {' '.join(phrase)!r}"
+
+
+def _contains(sequence: list[str], wanted: list[str]) -> bool:
+    n = len(wanted)
+    return any(sequence[i:i + n] == wanted for i in range(len(sequence) - n + 1))
+
+
+def _phrase_sequences(obj: ObjectFacts, facts: Facts | None, text: str) -> list[list[str]]:
+    """The facts' text and names as stem sequences, where a definition's phrase may be."""
+    names = [item.path.rsplit(".", 1)[-1] for item in own_objects(obj, facts)]
+    names += [b for item in own_objects(obj, facts) for b in item.bases]
+    sequences = [[stem(w) for w in _words(line)] for line in re.split(r"[.;:\n]", text)]
+    sequences += [[stem(w) for w in _name_words(name.rsplit(".", 1)[-1])] for name in names]
+    return sequences
 
 
 def _name_reasons(unit: str, names: frozenset[str]) -> Iterable[str]:
@@ -312,6 +405,7 @@ def verify_prose(text: str, obj: ObjectFacts, facts: Facts | None = None, *,
     words, supported_text = support(obj, facts)
     names = span_names(obj, facts, supported_text)
     general = vocabulary()
+    sequences = _phrase_sequences(obj, facts, supported_text)
     kept: list[str] = []
     dropped: list[Dropped] = []
     quoted = _facts_lines(obj, facts)
@@ -320,7 +414,8 @@ def verify_prose(text: str, obj: ObjectFacts, facts: Facts | None = None, *,
         reasons = [str(r) for r in result.reasons if r.code != "empty"]
         reasons += _form_reasons(unit, quoted)
         reasons += _term_reasons(unit, words, general)
-        reasons += _support_reasons(unit, words)
+        reasons += _support_reasons(unit, words, general)
+        reasons += _definition_reasons(unit, sequences)
         reasons += _name_reasons(unit, names)
         reasons += _return_reasons(unit, obj, facts, supported_text)
         if reasons:

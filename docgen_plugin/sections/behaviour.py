@@ -362,6 +362,9 @@ def render_limitations(obj: ObjectFacts, facts: Facts | None = None) -> str:
              for title, text in docstring_notes(obj)]
     for method, owner, _, found in raises_of(obj, facts):
         for item in found:
+            if item.via or item.rebound or item.computed:
+                continue  # a condition on values the body makes, not on the arguments as
+                # passed: Error handling says so, a one-line limitation would not
             where = f"`{owner.name}.{method}`" if method else f"`{obj.name}`"
             when = guards_text(item.guards)
             if short_name(item.exception) == "NotImplementedError":

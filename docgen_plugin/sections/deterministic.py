@@ -21,7 +21,7 @@ def render_table(spec: SectionSpec, obj: ObjectFacts, facts: Facts | None = None
                  sites: Mapping[str, Sequence[CallSite]] | None = None) -> str | None:
     """The part of a section the facts render (a table, a list, an example), or None."""
     if spec.table == "parameters":
-        return render_parameters(obj)
+        return render_parameters(obj, facts)
     if spec.table == "configuration":
         return render_configuration(obj, facts)
     if spec.table == "inputs":

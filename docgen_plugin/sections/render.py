@@ -12,6 +12,7 @@ import re
 
 from docgen_plugin.facts.model import ConfigField, Facts, ObjectFacts, Param, Signature
 from docgen_plugin.sections.catalogue import SectionSpec, category
+from docgen_plugin.sections.code_spans import shielded_spans
 
 TODO = "TODO(docgen)"
 _IDENT = re.compile(r"[A-Za-z_][\w.]*")
@@ -78,10 +79,6 @@ def _fenced_blocks(lines: list[str]) -> list[tuple[int, int]]:
     return blocks
 
 
-# A code span as both CommonMark and Python-Markdown read one, when in doubt not one (then its
-# text is escaped too, which is safe): a whole backtick run not after a backslash, closed by a
-# run of the same length on the same line.
-_CODE_SPAN = re.compile(r"(?<![\\`])(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 # `](destination` of an inline link or image, and `[label]: destination` of a reference.
 _LINK_DESTINATION = re.compile(r"\](\s*\()[ \t]*\n?\s*(<[^>\n]*>?|\S*)")
 _REFERENCE = re.compile(r"^( {0,3})\[[^\]\n]*\]:[ \t]*\n?\s*(\S*)", re.MULTILINE)
@@ -90,17 +87,10 @@ _IGNORED_IN_URLS = re.compile(r"[\x00-\x20\x7f\\<]")  # what browsers and render
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 
 
-# A code span may run over line ends inside a paragraph (not over a blank line): read line by
-# line, "```\n```<b>```" would pair the second line's runs, where a renderer pairs the first
-# line's run with the second line's first one and leaves `<b>` raw.
-_PARAGRAPH_SPAN = re.compile(r"(?<![\\`])(`+)(?!`)((?:(?!\n[ \t]*\n).)+?)(?<!`)\1(?!`)", re.DOTALL)
-
-
 def _escape_prose(lines: list[str]) -> str:
     text = "".join(lines)
-    spans = [(m.start(), m.end()) for m in _PARAGRAPH_SPAN.finditer(text)]
-    text = _break_unsafe_links(text, spans)
-    return _escape_outside_spans(text, _PARAGRAPH_SPAN)
+    text = _break_unsafe_links(text, shielded_spans(text))
+    return _escape_outside_spans(text, shielded_spans(text))  # the backslashes moved them
 
 
 def is_safe_destination(destination: str) -> bool:
@@ -125,13 +115,13 @@ def _break_unsafe_links(text: str, spans: list[tuple[int, int]]) -> str:
     return text
 
 
-def _escape_outside_spans(text: str, spans: re.Pattern[str] = _CODE_SPAN) -> str:
+def _escape_outside_spans(text: str, spans: list[tuple[int, int]]) -> str:
     parts: list[str] = []
     last = 0
-    for match in spans.finditer(text):
-        parts.append(text[last : match.start()].replace("<", "&lt;"))
-        parts.append(match.group(0))
-        last = match.end()
+    for start, stop in spans:
+        parts.append(text[last:start].replace("<", "&lt;"))
+        parts.append(text[start:stop])
+        last = stop
     parts.append(text[last:].replace("<", "&lt;"))
     return "".join(parts)
 
@@ -211,14 +201,16 @@ def _param_label(param: Param) -> str:
 
 
 def param_rows(
-    signature: Signature, described: ObjectFacts | None, owner: str
+    signature: Signature, described: ObjectFacts | None, owner: str,
+    also: ObjectFacts | None = None,
 ) -> list[tuple[str, ...]]:
-    docstring = described.docstring if described is not None else None
+    """Table rows of the signature's parameters, described by the docstring of `described`,
+    else of `also` (a class's `__init__`, where NumPy and Sphinx styles often document them)."""
+    docstrings = [o.docstring for o in (described, also) if o is not None and o.docstring]
     rows = []
     for param in signature.shown_params:
-        doc = docstring.param(param.name) if docstring is not None else None
-        if doc is None and docstring is not None and param.name.strip("_") != param.name:
-            doc = docstring.param(param.name.strip("_"))  # `conf_` documented as `conf`
+        names = dict.fromkeys((param.name, param.name.strip("_")))  # `conf_` documented as `conf`
+        doc = next((found for d in docstrings for n in names if (found := d.param(n))), None)
         if doc is not None and doc.description.strip():
             description = cell_text(doc.description)
         else:
@@ -239,12 +231,13 @@ def param_rows(
 # --- the three tables ------------------------------------------------------------------------
 
 
-def render_parameters(obj: ObjectFacts) -> str:
+def render_parameters(obj: ObjectFacts, facts: Facts | None = None) -> str:
     """The parameters of the constructor (class) or of the function, as a Markdown table."""
     signature = obj.call_signature
     if signature is None or not signature.shown_params:
         return f"`{obj.name}` takes no parameters."
-    rows = param_rows(signature, obj, obj.name)
+    init = facts.get(f"{obj.path}.__init__") if facts is not None and obj.kind == "class" else None
+    rows = param_rows(signature, obj, obj.name, also=init)
     return markdown_table(("Name", "Type", "Default", "Description"), rows)
 
 

@@ -68,7 +68,7 @@ def test_accepted_retried_fallback_and_deterministic_in_one_batch(setup):
         if section_of(messages) == "Overview":
             return "`TinyNet` is a tiny network built from a `TinyConfig`."
         # intended use: wrong first, right after the errors are named
-        return "It works when `eps` defaults to 0.5." if call == 0 else "TODO: not stated."
+        return "It runs when `eps` defaults to 0.5." if call == 0 else "TODO: not stated."
 
     generator = Scripted(answer)
     drafts = draft_sections(
@@ -80,15 +80,17 @@ def test_accepted_retried_fallback_and_deterministic_in_one_batch(setup):
         ("overview", "accepted"), ("intended-use", "retried"), ("parameters", "deterministic"),
         ("usage", "deterministic"), ("limitations", "deterministic"), ("overview", "fallback"),
     ]
-    # one batch of the three prose sections, then one batch of the two that failed
-    assert [len(prompts) for prompts, _ in generator.calls] == [3, 2]
-    assert generator.calls[0][1] == [120, 100, 120]
+    # one batch of the two prose sections (`scale` has no docstring: nothing to draft from),
+    # then one batch of the one that failed
+    assert [len(prompts) for prompts, _ in generator.calls] == [2, 1]
+    assert generator.calls[0][1] == [120, 100]
     retry_prompt = generator.calls[1][0][0][-1]["content"]
     assert "Your previous draft was rejected:\n- the default of `eps` is 1e-5" in retry_prompt
     assert drafts[1].reasons == ("first draft: the default of `eps` is 1e-5 in the code, not 0.5",)
     fallback = drafts[5]
     assert TODO in fallback.text and "`scale` is a function" in fallback.text
-    assert {r.split(":")[0] for r in fallback.reasons} == {"first draft", "retry"}
+    assert fallback.reasons == ("`scale` has no docstring: a draft could rest only on its names, "
+                                "so none was asked for",)
     assert drafts[2].text.startswith("| Name | Type | Default | Description |")
     assert "TinyConfig()" in drafts[3].text  # usage: built from facts, never asked of the model
     assert all(d.facts == drafts[0].facts for d in drafts[:5])
@@ -97,7 +99,7 @@ def test_accepted_retried_fallback_and_deterministic_in_one_batch(setup):
 def test_second_run_is_all_cached_and_never_makes_a_generator(setup):
     facts, settings = setup
     first = draft_sections(facts, requests("overview", "intended-use"), settings,
-                           generator=Scripted(lambda m, c: "`TinyNet` is small and takes `input_ids`."))
+                           generator=Scripted(lambda m, c: "`TinyNet` is tiny and takes `input_ids`."))
 
     def must_not_be_called(settings):
         raise AssertionError("a generator was made for a fully cached run")
@@ -112,9 +114,9 @@ def test_second_run_is_all_cached_and_never_makes_a_generator(setup):
 def test_changed_prompt_or_model_misses_the_cache(setup, monkeypatch):
     facts, settings = setup
     draft_sections(facts, requests("overview"), settings,
-                   generator=Scripted(lambda m, c: "`TinyNet` is small and takes `input_ids`."))
+                   generator=Scripted(lambda m, c: "`TinyNet` is tiny and takes `input_ids`."))
     monkeypatch.setattr(drafting, "_model_hashes", lambda settings: ("other-model", None))
-    generator = Scripted(lambda m, c: "`TinyNet` is small and takes `input_ids`.")
+    generator = Scripted(lambda m, c: "`TinyNet` is tiny and takes `input_ids`.")
     draft_sections(facts, requests("overview"), settings, generator=generator)
     assert len(generator.calls) == 1
 
@@ -124,7 +126,7 @@ def test_results_are_cached_as_they_arrive(setup):
 
     class Interrupted(Scripted):
         def generate(self, prompts, max_new_tokens, on_result=None):
-            on_result(0, "`TinyNet` is small and takes `input_ids`.")
+            on_result(0, "`TinyNet` is tiny and takes `input_ids`.")
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
@@ -138,14 +140,14 @@ def test_results_are_cached_as_they_arrive(setup):
 def test_corrupt_entry_is_regenerated(setup, caplog):
     facts, settings = setup
     draft = draft_sections(facts, requests("overview"), settings,
-                           generator=Scripted(lambda m, c: "`TinyNet` is small and takes `input_ids`."))[0]
+                           generator=Scripted(lambda m, c: "`TinyNet` is tiny and takes `input_ids`."))[0]
     path = DraftCache(settings.cache_path).drafts / draft.cache_key[:2] / f"{draft.cache_key}.json"
     path.write_text("{broken", encoding="utf-8")
-    generator = Scripted(lambda m, c: "`TinyNet` is small and takes `input_ids`.")
+    generator = Scripted(lambda m, c: "`TinyNet` is tiny and takes `input_ids`.")
     again = draft_sections(facts, requests("overview"), settings, generator=generator)
     assert len(generator.calls) == 1 and not again[0].cached
     assert "corrupt" in caplog.text
-    assert json.loads(path.read_text())["text"] == "`TinyNet` is small and takes `input_ids`."
+    assert json.loads(path.read_text())["text"] == "`TinyNet` is tiny and takes `input_ids`."
 
 
 def test_explain_keeps_raw_attempts(setup):
@@ -392,7 +394,7 @@ def test_a_cached_draft_that_no_longer_verifies_is_drafted_again(setup, tmp_path
     from docgen_plugin.facts.loader import load_facts
 
     facts, settings = setup
-    text = "`TinyNet` takes `input_ids` next to `Evil`."
+    text = "`TinyNet` is tiny and takes `input_ids` and `Evil`."
     first = draft_sections(facts, requests("overview"), settings,
                            generator=Scripted(lambda m, c: text))[0]
     assert first.status == "accepted"
@@ -401,10 +403,10 @@ def test_a_cached_draft_that_no_longer_verifies_is_drafted_again(setup, tmp_path
     start, end = source.index("class Evil"), source.index("def scale")
     models.write_text(source[:start] + source[end:])  # `Evil` is gone; TinyNet is unchanged
     facts = load_facts([tmp_path / "pkg"], settings)
-    generator = Scripted(lambda m, c: "`TinyNet` is small and takes `input_ids`.")
+    generator = Scripted(lambda m, c: "`TinyNet` is tiny and takes `input_ids`.")
     again = draft_sections(facts, requests("overview"), settings, generator=generator)[0]
     assert again.cache_key == first.cache_key and not again.cached
-    assert again.text == "`TinyNet` is small and takes `input_ids`."
+    assert again.text == "`TinyNet` is tiny and takes `input_ids`."
 
 
 def test_run_examples_shows_an_example_that_runs_or_says_it_did_not(setup):

@@ -61,7 +61,7 @@ def test_claims_the_facts_do_not_support_are_dropped(sentence, reason, model, fa
 
 def test_claims_the_facts_make_stay(model, facts):
     # the docstring states the shape and "numerical stability"; the config names dropout
-    kept, _ = reasons_of("It reads token ids of shape (batch, seq_len). Its `eps` keeps it "
+    kept, _ = reasons_of("It takes token ids of shape (batch, seq_len). Its `eps` makes it "
                          "numerically stable.", model, facts)
     assert len(kept) == 2
 
@@ -93,9 +93,36 @@ def test_sizes_must_be_the_docstrings(model, facts):
 def test_a_sentence_says_mostly_what_the_facts_say(model, facts):
     kept, reasons = reasons_of("This is a variant of the original network, which can be used "
                                "to train other similar architectures.", model, facts)
-    assert kept == () and any(r.startswith("most of what it says is not in the facts") for r in reasons)
+    assert kept == () and any(r.startswith("it says what the facts do not: `variant`")
+                              for r in reasons)
     kept, _ = reasons_of("`TinyNet` is a tiny network with an `eps` for numerical stability.",
                          model, facts)
     assert kept  # the docstring's own words
+    kept, reasons = reasons_of("It keeps `eps` for a sampling temperature.", model, facts)
+    assert kept == () and any(r.startswith("it says what the facts do not: `keeps`, `sampling`, "
+                                           "`temperature`") for r in reasons)
     kept, reasons = reasons_of("It stacks `block` layers.", model, facts)
     assert kept == () and "`block` is not a name in the facts of this object" in reasons
+
+
+def test_a_definition_must_be_the_facts_own_phrase(model, facts):
+    # "tiny" and "network" are both the docstring's, but it never says "a network layer"
+    kept, reasons = reasons_of("`TinyNet` is a tiny network layer.", model, facts)
+    assert kept == () and "the facts never call it 'tiny network layer'" in reasons
+    kept, _ = reasons_of("`TinyNet` is a tiny network.", model, facts)
+    assert kept
+
+
+def test_stems_match_abbreviations_not_other_words():
+    from docgen_plugin.generate.sentences import _supported
+
+    assert _supported("convolution", frozenset({"conv"}))
+    assert _supported("stable", frozenset({"stability"}))
+    assert _supported("layers", frozenset({"layer"}))
+    assert not _supported("model", frozenset({"mode"}))  # one letter more is another word
+
+
+def test_module_names_support_no_claim(model, facts):
+    # `pkg.models.TinyNet`: "models" is its module's name, not a word its facts use
+    kept, reasons = reasons_of("It is one of the models here.", model, facts)
+    assert kept == () and "it says what the facts do not: `models`" in reasons

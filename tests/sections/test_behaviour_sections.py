@@ -235,3 +235,47 @@ def test_returns_name_flags_the_body_sets_and_starred_tuples_have_no_count(tmp_p
     text = render_inputs(facts.get("pkg.models.Branchy"), facts)
     assert ("- if `return_all` (with `return_all` as the code has set it by then): "
             "a tuple: `(*x.unbind(0), x)`") in text
+
+
+LIMITED = '''
+from torch import nn
+
+
+def check_width(width):
+    if width % 2:
+        raise ValueError("width must be even")
+
+
+class Gate(nn.Module):
+    """Gates its input."""
+
+    def __init__(self, width=None, heads=1):
+        super().__init__()
+        check_width(heads)
+        if width is None:
+            width = heads * 4
+        if width > 64:
+            raise ValueError("too wide")
+
+    def forward(self, x, mask=None):
+        """Gate `x`."""
+        if mask is not None and mask.dim() != 2:
+            raise ValueError("mask must be 2-D")
+        if mask is None:
+            mask = x.new_ones(x.shape)
+        if mask.sum() == 0:
+            raise ValueError("nothing to gate")
+        return x * mask
+'''
+
+
+def test_limitations_list_only_checks_on_the_arguments_as_passed(tmp_path):
+    facts = facts_of(tmp_path, {"models.py": LIMITED})
+    obj = facts.get("pkg.models.Gate")
+    limits = render_limitations(obj, facts)
+    assert "`Gate.forward` raises `ValueError` if `mask is not None and mask.dim() != 2`" in limits
+    # `mask` may be the body's own by then, `width % 2` is `check_width`'s argument, not
+    # `width`: one-line limitations would state those as conditions on the call
+    assert "mask.sum()" not in limits and "width % 2" not in limits and "width > 64" not in limits
+    errors = render_errors(obj, facts)  # where they are listed, with their qualifiers
+    assert "mask.sum() == 0" in errors and "width % 2" in errors
