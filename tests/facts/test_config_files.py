@@ -83,17 +83,14 @@ def test_malformed_files_are_diagnostics_with_lines(tmp_path):
 
 
 def test_yaml_alias_bomb_and_recursive_alias_stay_bounded():
-    import time
-
     from docgen_plugin.facts.config_files import MAX_KEYS, flatten, parse_config_text
 
     levels = ["a: &a {x: 1, y: 2}"]
     for i in range(1, 12):
         prev = chr(ord("a") + i - 1)
         levels.append(f"{chr(ord('a') + i)}: &{chr(ord('a') + i)} {{p: *{prev}, q: *{prev}, r: *{prev}}}")
-    start = time.perf_counter()
     pairs = flatten(parse_config_text("\n".join(levels) + "\n", "yaml"))
-    assert len(pairs) == MAX_KEYS and time.perf_counter() - start < 5
+    assert len(pairs) == MAX_KEYS  # 3**11 leaves cut at the cap, not expanded (no timed assert)
     shared = flatten(parse_config_text("base: &b {lr: 1}\ntrain: *b\neval: *b\n", "yaml"))
     assert ("eval.lr", 1) in shared  # an alias used twice is read twice
     loop = parse_config_text("a: &a\n  b: *a\n", "yaml")
