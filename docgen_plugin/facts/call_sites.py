@@ -77,7 +77,8 @@ def _imports(tree: ast.AST) -> dict[str, tuple[str, str]]:
     return names
 
 
-def _dotted(node: ast.expr) -> str | None:
+def dotted_name(node: ast.expr) -> str | None:
+    """`a.b.c` for a name or an attribute chain on one, else None."""
     parts = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)
@@ -134,7 +135,7 @@ def _parametrized(scope: _Scope) -> dict[str, ast.expr]:
     """`@pytest.mark.parametrize("a, b", [(1, 2), ...])`: each name's first value."""
     values: dict[str, ast.expr] = {}
     for decorator in getattr(scope, "decorator_list", []):
-        if not (isinstance(decorator, ast.Call) and _dotted(decorator.func) in (
+        if not (isinstance(decorator, ast.Call) and dotted_name(decorator.func) in (
                 "pytest.mark.parametrize", "mark.parametrize") and len(decorator.args) >= 2):
             continue
         names, cases = decorator.args[0], decorator.args[1]
@@ -218,7 +219,7 @@ class _ScopeReader:
             value = keyword.value
             if isinstance(value, ast.Name) and value.id in self.earlier:
                 value = self.earlier[value.id].value  # type: ignore[attr-defined]
-            if isinstance(value, ast.Call) and _dotted(value.func) == "dict" and not value.args:
+            if isinstance(value, ast.Call) and dotted_name(value.func) == "dict" and not value.args:
                 keys += [k.arg for k in value.keywords if k.arg]
             elif isinstance(value, ast.Dict) and all(
                     isinstance(k, ast.Constant) and isinstance(k.value, str) for k in value.keys):
@@ -285,7 +286,7 @@ def calls_in(code: str, display: str, line_of: Callable[[int], int], facts: Fact
 
 def _site(call: ast.Call, reader: _ScopeReader, facts: Facts, wanted: Collection[str],
           display: str, line_of: Callable[[int], int]) -> CallSite | None:
-    dotted = _dotted(call.func)
+    dotted = dotted_name(call.func)
     if dotted is None:
         return None
     head, dot, rest = dotted.partition(".")

@@ -146,9 +146,9 @@ def has_own_prose(obj: ObjectFacts, facts: Facts | None) -> bool:
     return any(o.docstring is not None and o.docstring.text.strip() for o in objects)
 
 
-def support(obj: ObjectFacts, facts: Facts | None) -> tuple[frozenset[str], str]:
-    """The words the facts of `obj` use (names split into their words), and their text."""
-    objects = own_objects(obj, facts)
+def support(objects: list[ObjectFacts]) -> tuple[frozenset[str], str]:
+    """The words the facts of `objects` (`own_objects`) use, names split into their words,
+    and their text."""
     texts: list[str] = []
     names: list[str] = []
     for item in objects:
@@ -322,10 +322,9 @@ def _contains(sequence: list[str], wanted: list[str]) -> bool:
     return any(sequence[i:i + n] == wanted for i in range(len(sequence) - n + 1))
 
 
-def _phrase_sequences(obj: ObjectFacts, facts: Facts | None, text: str) -> list[list[str]]:
+def _phrase_sequences(objects: list[ObjectFacts], text: str) -> list[list[str]]:
     """The facts' text and names as stem sequences, where a definition's phrase may be."""
-    names = [item.path.rsplit(".", 1)[-1] for item in own_objects(obj, facts)]
-    names += [b for item in own_objects(obj, facts) for b in item.bases]
+    names = [name for item in objects for name in (item.path, *item.bases)]
     sequences = [[stem(w) for w in _words(line)] for line in re.split(r"[.;:\n]", text)]
     sequences += [[stem(w) for w in _name_words(name.rsplit(".", 1)[-1])] for name in names]
     return sequences
@@ -402,10 +401,11 @@ def verify_prose(text: str, obj: ObjectFacts, facts: Facts | None = None, *,
                  section: SectionSpec | None = None) -> ProseCheck:
     """Keep the sentences of a prose draft that the facts support; say why others went."""
     known = known_names(obj, facts)
-    words, supported_text = support(obj, facts)
+    objects = own_objects(obj, facts)
+    words, supported_text = support(objects)
     names = span_names(obj, facts, supported_text)
     general = vocabulary()
-    sequences = _phrase_sequences(obj, facts, supported_text)
+    sequences = _phrase_sequences(objects, supported_text)
     kept: list[str] = []
     dropped: list[Dropped] = []
     quoted = _facts_lines(obj, facts)

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from docgen_plugin.checks.values import same_value
+from docgen_plugin.facts.call_sites import dotted_name
 from docgen_plugin.facts.docstrings import documented_default
 from docgen_plugin.facts.model import Facts, ObjectFacts, Param, Signature
 
@@ -81,7 +82,7 @@ class ForwardIndex:
                 and func.value.func.id == "super"):
             base = self._documented_base(owner)
             return (base, True) if base else None
-        name = _dotted(func)
+        name = dotted_name(func)
         if name is None:
             return None
         if name.endswith(".__init__") and owner is not None:
@@ -168,15 +169,6 @@ def _entry(callee: ObjectFacts, name: str, param: Param) -> str | None:
     if stated is not None and (param.default is None or same_value(stated, param.default) is False):
         return None
     return text
-
-
-def _dotted(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        head = _dotted(node.value)
-        return f"{head}.{node.attr}" if head else None
-    return None
 
 
 def _imports(tree: ast.Module, module: str, display: str) -> dict[str, str]:
