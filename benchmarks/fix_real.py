@@ -120,7 +120,7 @@ def main() -> int:
 
         source = Path(peft.__file__).parent
     source = source.resolve()
-    work = options.work or Path(tempfile.mkdtemp(prefix="docgen-fix-"))
+    work = (options.work or Path(tempfile.mkdtemp(prefix="docgen-fix-"))).resolve()
     package = source.name
     shutil.rmtree(work / package, ignore_errors=True)
     shutil.rmtree(work / "original", ignore_errors=True)

@@ -24,7 +24,7 @@ from docgen_plugin.settings import Settings
 logger = logging.getLogger(__name__)
 
 MAX_NEW_TOKENS = 40
-PHRASE_CHECKS = "param-3"  # in the cache key: answers cached under older checks are checked again
+PHRASE_CHECKS = "param-4"  # in the cache key: answers cached under older checks are checked again
 MAX_USES = 4  # body lines shown: enough to see what it feeds, short enough for a small model
 SYSTEM = ("You write the description of one Python parameter for a docstring entry. Answer with "
           "one short sentence that says what the parameter is or controls, using only what the "
@@ -147,8 +147,13 @@ def about_the_parameter(sentence: str, param: Param) -> str | None:
         return "a flag's description starts with Whether or If"
     if first not in _OPENINGS:
         return f"starts with `{words[0]}`: describes the function, not the parameter"
+    if any("=" in span for span in _CODE_SPAN.findall(sentence)):
+        return "states a value in code: the entry renders the default itself"
+    # named in prose, not only quoted: "A linear instrumental variable model with `k_moms`"
+    # describes the class and quotes the parameter
     own = {_stem(w) for w in param.name.split("_") if w}
-    if not own & {_stem(w) for w in words}:
+    prose = re.findall(r"[A-Za-z][A-Za-z0-9]*", _CODE_SPAN.sub(" ", sentence))
+    if not own & {_stem(w) for w in prose}:
         return f"names nothing of `{param.name}`"
     return None
 

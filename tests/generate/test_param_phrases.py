@@ -40,6 +40,10 @@ SCALE = Param("scale", annotation="float", default="2.0")
     ("The rotation module's batch size.", Param("num_neumann_terms", annotation="int"), False),
     ("Whether to use the Neumann series.", Param("use_cayley_neumann", default="True"), True),
     ("The Neumann series is used.", Param("use_cayley_neumann", default="True"), False),
+    # the class, with the parameter quoted and its default stated
+    ("A linear instrumental variable model with `k_moms = None`.", Param("k_moms", default="None"), False),
+    ("A linear instrumental variable model with `k_moms`.", Param("k_moms", default="None"), False),
+    ("The number of groups in the panel.", Param("n_groups", default="None"), True),
 ])
 def test_a_phrase_must_describe_the_parameter(sentence, param, ok):
     assert (about_the_parameter(sentence, param) is None) is ok

@@ -11,6 +11,7 @@ from docgen_plugin.checks.fix.describe import Description, Drafter, Request, Sib
 from docgen_plugin.checks.fix.forwarded import ForwardIndex
 from docgen_plugin.checks.fix.literals import Literal, SourceDocstrings, find_docstrings
 from docgen_plugin.checks.fix.plan import FIXABLE, ObjectFixer, Outcome, literal_value, requests_of
+from docgen_plugin.checks.fix.sources import Sources
 from docgen_plugin.facts.discover import SourceFile, discover
 from docgen_plugin.facts.model import Facts, ObjectFacts
 from docgen_plugin.files import is_read_only
@@ -140,8 +141,9 @@ def plan_fixes(facts: Facts, findings: list[Finding], settings: Settings, target
         work.append((fix, editable))
     requests: list[Request] = [r for _, editable in work for t in editable
                                for r in requests_of(t.obj, t.findings)]
-    forwards = ForwardIndex(facts, {s.display: (s.path, s.module) for s in found})
-    described = describe(requests, facts, SiblingIndex(facts), drafter, forwards) if requests else []
+    code = Sources(facts, {s.display: (s.path, s.module) for s in found})
+    described = describe(requests, facts, SiblingIndex(facts, code), drafter,
+                         ForwardIndex(code)) if requests else []
     descriptions = {(r.obj.path, r.param.name): d for r, d in zip(requests, described)}
     for fix, editable in work:
         bodies: list[tuple[Literal, str]] = []

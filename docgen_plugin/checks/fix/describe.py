@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from docgen_plugin.checks.fix.forwarded import ForwardIndex
+from docgen_plugin.checks.fix.reads import read_only_by_overridden
+from docgen_plugin.checks.fix.sources import Sources
 from docgen_plugin.checks.values import normalise_type, same_value
 from docgen_plugin.facts.docstrings import documented_default
 from docgen_plugin.facts.model import Facts, ObjectFacts, Param
@@ -77,7 +79,8 @@ def _kind(obj: ObjectFacts) -> str:
 class SiblingIndex:
     """Every documented parameter of the package, by name, with its code's type and default."""
 
-    def __init__(self, facts: Facts) -> None:
+    def __init__(self, facts: Facts, sources: Sources | None = None) -> None:
+        self._sources = sources  # to tell where the parameter no longer does what it did
         self._by_name: dict[str, list[tuple[str, str | None, str, str, str, str]]] = {}
         for obj in facts.objects:
             doc, signature = obj.docstring, _documented_against(obj)
@@ -106,7 +109,10 @@ class SiblingIndex:
         other constructors (`results` of a results class is no `results` of a function). A
         parameter with neither a type nor a default has nothing to agree on: its siblings must
         be of the same kind too (`results` of a `...Results` class, not of `DiscreteMargins`).
+        None where the class overrides every method that read the parameter (see `reads`).
         """
+        if self._sources is not None and read_only_by_overridden(self._sources, obj, param.name):
+            return None
         key = _type_key(param.annotation)
         role, kind = _role(obj), _kind(obj)
         weak = not param.annotation and param.default in (None, "None")

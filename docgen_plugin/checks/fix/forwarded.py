@@ -1,87 +1,88 @@
 """Descriptions of parameters an object hands on unchanged to a documented callee.
 
 `super().__init__(endog, exog, missing=missing)`, `MLEResults.__init__(self, model, params)`,
-`self.inner = Foo(block_size=block_size)`: the value is the callee's parameter, so the callee's
-docstring entry for it is this parameter's description too. Facts record that kwargs are
-forwarded (`forwards_kwargs_to_base`) and which names reach a base, not which argument lands
-on which parameter, so the calls are read here from the object's own source.
+`self.inner = Foo(block_size=block_size)`, `self.inject_adapter(..., state_dict=state_dict)`:
+the value is the callee's parameter, so the callee's docstring entry for it is this
+parameter's description too. A class without an `__init__` of its own is read through the
+one it inherits; `self.method` is the method the object's class answers to. Facts record that
+kwargs are forwarded (`forwards_kwargs_to_base`) and which names reach a base, not which
+argument lands on which parameter, so the calls are read here from the source.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Mapping
-from pathlib import Path
+import re
+from collections.abc import Iterator
 
+from docgen_plugin.checks.fix.sources import Sources
 from docgen_plugin.checks.values import same_value
 from docgen_plugin.facts.call_sites import dotted_name
 from docgen_plugin.facts.docstrings import documented_default
-from docgen_plugin.facts.model import Facts, ObjectFacts, Param, Signature
+from docgen_plugin.facts.model import ObjectFacts, Param, Signature
 
 _POSITIONAL = ("positional-only", "positional-or-keyword")
 
 
 class ForwardIndex:
-    """Reads each caller's source once; `find` answers one parameter."""
+    """Reads each caller's source once (through `Sources`); `find` answers one parameter."""
 
-    def __init__(self, facts: Facts, files: Mapping[str, tuple[Path, str]]) -> None:
-        self._facts = facts
-        self._files = files  # display -> (path, dotted module)
-        self._trees: dict[str, ast.Module | None] = {}
+    def __init__(self, sources: Sources) -> None:
+        self._sources = sources
+        self._facts = sources.facts
 
     def find(self, obj: ObjectFacts, param: Param) -> tuple[str, str] | None:
         """(description, callee path) of the first documented callee `param` reaches unchanged."""
-        function, imports = self._function(obj)
-        if function is None or _reassigned(function, param.name):
+        found = self._function(obj)
+        if found is None:
+            return None
+        function, holder, instance = found
+        if _reassigned(function, param.name):
             return None  # a value the body changes first is no longer the one passed on
-        # the class whose bases `super()` means: the object itself, or a method's class
-        owner = obj if obj.kind == "class" else self._facts.get(obj.module)
-        module = self._files.get(obj.file, (Path(), obj.module))[1]
+        tree = self._sources.tree(holder.file)
+        module = self._sources.module(holder)
+        imports = _imports(tree, module, holder.file) if tree else {}
         for call in _calls(function):
-            found = self._callee(call, owner, module, imports)
-            if found is None:
+            callee = self._callee(call, holder, instance, module, imports)
+            if callee is None:
                 continue
-            callee, bound_self = found
-            target = _receiving(call, param.name, callee[1], bound_self)
-            text = _entry(callee[0], target, param) if target else None
+            (target_obj, signature), bound_self = callee
+            target = _receiving(call, param.name, signature, bound_self)
+            text = _entry(target_obj, target, param) if target else None
             if text is not None:
-                return text, callee[0].path
+                return text, target_obj.path
         return None
 
-    def _tree(self, display: str) -> ast.Module | None:
-        if display not in self._trees:
-            path = self._files.get(display, (Path(display), ""))[0]
-            try:
-                self._trees[display] = ast.parse(path.read_bytes())
-            except (OSError, SyntaxError, ValueError):
-                self._trees[display] = None
-        return self._trees[display]
+    def _function(self, obj: ObjectFacts) -> tuple[ast.AST, ObjectFacts, ObjectFacts | None] | None:
+        """The body that receives `obj`'s parameters, the object whose source holds it (the
+        class whose bases `super()` means, whose module's imports apply), and the class `self`
+        is an instance of. A class runs its own `__init__` or the nearest loaded base's."""
+        if obj.kind == "class":
+            found = self._sources.initialiser(obj)
+            return (found[0], found[1], obj) if found else None
+        node = self._sources.definition(obj)
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None
+        owner = self._facts.get(obj.module) if obj.kind == "method" else None
+        if owner is not None and owner.kind == "class":
+            return node, owner, owner
+        return node, obj, None
 
-    def _function(self, obj: ObjectFacts) -> tuple[ast.AST | None, dict[str, str]]:
-        tree = self._tree(obj.file)
-        if tree is None:
-            return None, {}
-        imports = _imports(tree, self._files.get(obj.file, (Path(), ""))[1], obj.file)
-        for node in ast.walk(tree):
-            if (isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
-                    and node.name == obj.name
-                    and obj.line in (node.lineno, *(d.lineno for d in node.decorator_list))):
-                if not isinstance(node, ast.ClassDef):
-                    return node, imports
-                return next((s for s in node.body if isinstance(s, ast.FunctionDef)
-                             and s.name == "__init__"), None), imports
-        return None, imports
-
-    def _callee(self, call: ast.Call, owner: ObjectFacts | None, module: str,
+    def _callee(self, call: ast.Call, holder: ObjectFacts, instance: ObjectFacts | None, module: str,
                 imports: dict[str, str]) -> tuple[tuple[ObjectFacts, Signature], bool] | None:
         """The callee's facts and documented signature, and whether `self` is bound already
-        (`super().__init__(...)`, `Foo(...)`) or passed first (`Base.__init__(self, ...)`)."""
+        (`super().__init__(...)`, `Foo(...)`, `self.method(...)`) or passed first
+        (`Base.__init__(self, ...)`)."""
         func = call.func
+        owner = holder if holder.kind == "class" else None
         if (isinstance(func, ast.Attribute) and func.attr == "__init__"
                 and isinstance(func.value, ast.Call) and isinstance(func.value.func, ast.Name)
                 and func.value.func.id == "super"):
             base = self._documented_base(owner)
             return (base, True) if base else None
+        if (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+                and func.value.id == "self" and instance is not None):
+            return self._own_method(instance, func.attr)
         name = dotted_name(func)
         if name is None:
             return None
@@ -99,6 +100,18 @@ class ForwardIndex:
             return None  # a method of an instance: which class is not known statically
         documented = _documented(target)
         return ((target, documented), True) if documented else None
+
+    def _own_method(self, instance: ObjectFacts,
+                    name: str) -> tuple[tuple[ObjectFacts, Signature], bool] | None:
+        """`self.name(...)`: the method the instance's class answers to (a subclass's override
+        wins), where it is loaded and documented."""
+        methods = self._sources.methods(instance)
+        if name not in methods:
+            return None
+        holder = methods[name][1]
+        method = self._facts.get(f"{holder.path}.{name}")
+        documented = _documented(method) if method is not None else None
+        return ((method, documented), True) if method is not None and documented else None
 
     def _documented_base(self, owner: ObjectFacts | None) -> tuple[ObjectFacts, Signature] | None:
         """The `__init__` that `super().__init__` runs: the first loaded base that has one."""
@@ -161,10 +174,12 @@ def _receiving(call: ast.Call, name: str, signature: Signature, bound_self: bool
 
 def _entry(callee: ObjectFacts, name: str, param: Param) -> str | None:
     """The callee's words for `name`, unless they state a default this parameter does not have."""
-    entry = callee.docstring.param(name) if callee.docstring else None
-    if entry is None or not entry.description.strip():
+    doc = callee.docstring
+    entry = doc.param(name) if doc else None
+    written = entry.description if entry else (_colonless_entry(doc.text, name) if doc else None)
+    if not written or not written.strip():
         return None
-    text = " ".join(entry.description.split())
+    text = " ".join(written.split())
     stated = documented_default(text, None)
     if stated is not None and (param.default is None or same_value(stated, param.default) is False):
         return None
@@ -189,3 +204,22 @@ def _imports(tree: ast.Module, module: str, display: str) -> dict[str, str]:
                 names[alias.asname or alias.name.split(".")[0]] = (
                     alias.name if alias.asname else alias.name.split(".")[0])
     return names
+
+
+def _colonless_entry(text: str, name: str) -> str | None:
+    """The text of an entry written without its colon, `state_dict (`dict`, *optional*)` above
+    its indented description: griffe drops it (DG003 on the callee), but the words are the
+    maintainers' own for that parameter."""
+    head = re.compile(rf"^([ \t]*){re.escape(name)}\s*\([^:\n]*\)[ \t]*$")
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        match = head.match(line)
+        if match is None:
+            continue
+        body = []
+        for following in lines[i + 1:]:
+            if not following.strip() or len(following) - len(following.lstrip()) <= len(match.group(1)):
+                break
+            body.append(following.strip())
+        return " ".join(body) or None
+    return None

@@ -78,3 +78,112 @@ def test_a_call_to_another_package_class(tmp_path, monkeypatch):
 def test_no_forwarded_description(tmp_path, monkeypatch, init, body):
     text = _fixed(tmp_path, monkeypatch, _cls(init, body))
     assert "        exog: TODO(docgen): describe.\n" in text
+
+
+TUNER = '''\
+class Tuner:
+    """Tuner.
+
+    Args:
+        model: The model.
+        state_dict: TODO
+    """
+
+    def __init__(self, model, state_dict=None):
+        self.model = model
+        self.inject(model, state_dict=state_dict)
+
+    def inject(self, model, state_dict=None):
+        """Inject.
+
+        Args:
+            model: The model to inject into.
+            state_dict: Keys that decide which layers are adapted.
+        """
+'''
+
+
+def _tuned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: str, base: str = TUNER) -> str:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "base.py").write_text(base.replace("        state_dict: TODO\n", ""))
+    (package / "m.py").write_text("from pkg.base import Tuner\n\n\n" + code)
+    monkeypatch.chdir(tmp_path)
+    main(["check", "pkg", "--no-cache", "--fix"])
+    return (package / "m.py").read_text()
+
+
+def test_an_inherited_init_passing_it_to_a_self_method(tmp_path, monkeypatch):
+    """`LoraModel(BaseTuner)` has no `__init__`: the base's passes `state_dict` to
+    `self.inject_adapter`, whose entry describes it."""
+    code = 'class Lora(Tuner):\n    """Lora.\n\n    Args:\n        model: The model.\n    """\n'
+    assert "        state_dict: Keys that decide which layers are adapted.\n" in _tuned(
+        tmp_path, monkeypatch, code)
+
+
+def test_a_callee_entry_written_without_its_colon(tmp_path, monkeypatch):
+    """peft's `state_dict (`dict`, *optional*, defaults to `None`)` has no colon: griffe drops
+    the entry (DG003 there), but its indented text is still the callee's words for it."""
+    base = TUNER.replace("            state_dict: Keys that decide which layers are adapted.\n",
+                         "            state_dict (`dict`, *optional*)\n"
+                         "                Keys that decide\n                which layers are adapted.\n")
+    code = 'class Lora(Tuner):\n    """Lora.\n\n    Args:\n        model: The model.\n    """\n'
+    assert "        state_dict: Keys that decide which layers are adapted.\n" in _tuned(
+        tmp_path, monkeypatch, code, base)
+
+
+def test_a_self_method_the_class_overrides_is_the_one_read(tmp_path, monkeypatch):
+    code = ('class Lora(Tuner):\n    """Lora.\n\n    Args:\n        model: The model.\n    """\n\n'
+            '    def inject(self, model, state_dict=None):\n        """Own inject."""\n')
+    assert "        state_dict: TODO(docgen): describe." in _tuned(tmp_path, monkeypatch, code)
+
+
+SIGNIFICANCE = '''\
+class TestC:
+    """Test for continuous variables.
+
+    Args:
+        model: The model.
+        nested: Number of nested resamples.
+    """
+
+    def __init__(self, model, nested=3):
+        self.model = model
+        self.nested = nested
+
+    def statistic(self):
+        return self.model + self._spread()
+
+    def _spread(self):
+        return self.nested
+
+
+class TestD(TestC):
+    """Test for categorical variables.
+
+    Args:
+        model: The model.
+    """
+
+    def statistic(self):
+        return self.model
+'''
+
+
+def test_no_sibling_words_where_the_class_overrides_every_reader(tmp_path, monkeypatch):
+    """TestD keeps `nested` only for `_spread`, which only `statistic` calls, and TestD
+    overrides `statistic`: TestC's words would be false in TestD. Where TestD still runs the
+    reader, they are reused."""
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "m.py").write_text(SIGNIFICANCE)
+    monkeypatch.chdir(tmp_path)
+    main(["check", "pkg", "--no-cache", "--fix"])
+    assert "        nested: TODO(docgen): describe." in (package / "m.py").read_text()
+    kept = SIGNIFICANCE.replace("    def statistic(self):\n        return self.model\n",
+                                "    def other(self):\n        return 1\n")
+    (package / "m.py").write_text(kept)
+    main(["check", "pkg", "--no-cache", "--fix"])
+    assert "        nested: Number of nested resamples. Defaults to 3.\n" in (package / "m.py").read_text()
