@@ -293,23 +293,34 @@ def _support_reasons(unit: str, words: frozenset[str], general: frozenset[str]
 
 _DEFINITION = re.compile(r"\b(?:is|are|was|acts as|serves as)\s+(?:a|an|the)\s+([^.,;:()]+)",
                          re.IGNORECASE)
-_PHRASE_ENDS = ("that which who whose for with without to in into of from and or by on at over under "
+# "Computes the quantization of a scalar": what it does, named as a phrase, is a definition too
+_ACTION = re.compile(r"^\W*(?:it\s+|this\s+\w+\s+)?(?:computes?|implements?|performs?|applies|apply|"
+                     r"calculates?|provides?)\s+(?:a|an|the)\s+([^.,;:()]+)", re.IGNORECASE)
+_PHRASE_ENDS = ("that which who whose for with without to in into from and or by on at over under "
                 "across between through after before about around against within via like "
                 "than when where as used using")
 _PHRASE_END = frozenset(_PHRASE_ENDS.split())
+_ARTICLES = frozenset({"a", "an", "the"})
 
 
 def _definition_reasons(unit: str, sequences: list[list[str]]) -> Iterable[str]:
-    """"X is a <phrase>": the phrase must be the facts', word for word (up to stems); two
-    supported words side by side ("a linear layer") can still be a claim they never make."""
+    """"X is a <phrase>", "Computes the <phrase>": the phrase must be the facts', word for word
+    (up to stems and articles); two supported words side by side ("a linear layer") can still
+    be a claim they never make, and so can an "of" ("the quantization of a scalar" is not the
+    facts' "scalar quantization")."""
     prose = _CODE_SPAN.sub(lambda m: m.group(2), unit)
-    for match in _DEFINITION.finditer(prose):
+    for match in [*_DEFINITION.finditer(prose), *_ACTION.finditer(prose)]:
         phrase: list[str] = []
         for word in _words(match.group(1)):
-            if word in _PHRASE_END or (phrase and word in FUNCTION_WORDS):
+            if word == "of" and phrase and phrase[-1] != "of":
+                phrase.append(word)  # the phrase goes on: "X of Y" claims a relation
+                continue
+            if word in _PHRASE_END or (phrase and phrase[-1] != "of" and word in FUNCTION_WORDS):
                 break  # the noun phrase ends at a preposition, a verb ("built", "takes")
             if word not in FUNCTION_WORDS:
                 phrase.append(word)
+        while phrase and phrase[-1] == "of":
+            phrase.pop()
         if not phrase:
             continue
         wanted = [stem(w) for w in phrase]
@@ -325,7 +336,8 @@ def _contains(sequence: list[str], wanted: list[str]) -> bool:
 def _phrase_sequences(objects: list[ObjectFacts], text: str) -> list[list[str]]:
     """The facts' text and names as stem sequences, where a definition's phrase may be."""
     names = [name for item in objects for name in (item.path, *item.bases)]
-    sequences = [[stem(w) for w in _words(line)] for line in re.split(r"[.;:\n]", text)]
+    sequences = [[stem(w) for w in _words(line) if w not in _ARTICLES]
+                 for line in re.split(r"[.;:\n]", text)]
     sequences += [[stem(w) for w in _name_words(name.rsplit(".", 1)[-1])] for name in names]
     return sequences
 
@@ -397,6 +409,13 @@ def _form_reasons(unit: str, quoted: list[str]) -> Iterable[str]:
             return
 
 
+def _tautology_reasons(unit: str, obj: ObjectFacts) -> Iterable[str]:
+    """"This is a LFQ.": a sentence whose only content is the object's name says nothing."""
+    content = [w for w in _words(_CODE_SPAN.sub(lambda m: m.group(2), unit)) if w not in FUNCTION_WORDS]
+    if content and set(content) <= set(_name_words(obj.name)) | {obj.name.lower()}:
+        yield "it says nothing but the object's name"
+
+
 def verify_prose(text: str, obj: ObjectFacts, facts: Facts | None = None, *,
                  section: SectionSpec | None = None) -> ProseCheck:
     """Keep the sentences of a prose draft that the facts support; say why others went."""
@@ -416,6 +435,7 @@ def verify_prose(text: str, obj: ObjectFacts, facts: Facts | None = None, *,
         reasons += _term_reasons(unit, words, general)
         reasons += _support_reasons(unit, words, general)
         reasons += _definition_reasons(unit, sequences)
+        reasons += _tautology_reasons(unit, obj)
         reasons += _name_reasons(unit, names)
         reasons += _return_reasons(unit, obj, facts, supported_text)
         if reasons:

@@ -29,7 +29,7 @@ def _completion(obj, label: str) -> str:
     first = (obj.docstring.text.strip().splitlines() or [""])[0] if obj.docstring else ""
     if label == "overview":
         return f"`{obj.name}` is part of the module `{obj.module}`. {first}"
-    return f"`{obj.name}` is used for this. {first}"  # words every sentence check lets through
+    return f"`{obj.name}` is used in `{obj.module}`. {first}"  # words every sentence check lets through
 
 
 def build_corpus(corpus: Path, cache: Path) -> None:

@@ -111,6 +111,13 @@ def test_a_definition_must_be_the_facts_own_phrase(model, facts):
     assert kept == () and "the facts never call it 'tiny network layer'" in reasons
     kept, _ = reasons_of("`TinyNet` is a tiny network.", model, facts)
     assert kept
+    # "of" carries the phrase on: the docstring's words, in a relation it never states
+    kept, reasons = reasons_of("It computes the stability of a tiny network.", model, facts)
+    assert kept == () and "the facts never call it 'stability of tiny network'" in reasons
+    kept, reasons = reasons_of("Computes the network.", model, facts)
+    assert kept  # "a tiny network": the phrase is the docstring's
+    kept, reasons = reasons_of("- This is a `TinyNet`.", model, facts)
+    assert kept == () and "it says nothing but the object's name" in reasons
 
 
 def test_stems_match_abbreviations_not_other_words():

@@ -227,8 +227,10 @@ FACT = re.compile(r"^object: [\w.]+\.(\w+) ", re.M)
 
 
 def overview(body: dict) -> str:
-    name = FACT.search(body["messages"][-1]["content"]).group(1)
-    return f"`{name}` is part of the module."
+    content = body["messages"][-1]["content"]
+    name = FACT.search(content).group(1)
+    module = re.search(r"^object: ([\w.]+)\.\w+ ", content, re.M).group(1)
+    return f"`{name}` is part of the module `{module}`."
 
 
 def test_server_dies_mid_run_drafts_received_stay_cached_and_rerun_sends_the_rest(stub, tmp_path):
