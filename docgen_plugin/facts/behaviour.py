@@ -258,8 +258,11 @@ class BodyReader:
         for stmt, guards in guarded(getattr(function, "body", []), self.source):
             if isinstance(stmt, ast.Return):
                 returned = self._return(stmt.value, guards, method, stmt.lineno)
-                rebound = tuple(n for n in _rebound(guards, assigned, stmt.lineno) if n in params)
-                found.append(replace(returned, rebound=rebound) if rebound else returned)
+                names = _rebound(guards, assigned, stmt.lineno)
+                rebound = tuple(n for n in names if n in params)
+                computed = tuple(n for n in names if n not in params)
+                found.append(replace(returned, rebound=rebound, computed=computed)
+                             if names else returned)
         return found
 
     def _return(self, value: ast.expr | None, guards: tuple[str, ...], method: str,

@@ -200,6 +200,7 @@ class Return:
     method: str = ""
     line: int = 0
     rebound: tuple[str, ...] = ()  # parameters the guards name that the body set before
+    computed: tuple[str, ...] = ()  # locals the guards name (`return_loss = exists(indices)`)
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,13 @@ def _set_by_then(names: tuple[str, ...]) -> str:
     return f"with {listed} as the code has set {'it' if len(names) == 1 else 'them'} by then"
 
 
+def _computed_in_body(names: tuple[str, ...]) -> str:
+    """A condition on locals: the caller does not pass them, the body sets them (as a raise's
+    condition says it)."""
+    listed = ", ".join(f"`{n}`" for n in names)
+    return f"{listed} {'is' if len(names) == 1 else 'are'} set in the body before the return"
+
+
 def _check_line(item: Raise, facts: Facts | None) -> str:
     """A validation call: what the called function raises, where the facts know it."""
     checker = facts.get(item.exception) if facts is not None else None
@@ -232,17 +239,22 @@ def render_returns(obj: ObjectFacts, facts: Facts | None = None) -> str:
         returns = list(obj.returns) or list(_owner_behaviour(obj, facts, "returns"))
     if not returns:
         return ""
-    texts = list(dict.fromkeys((_return_text(r, obj, facts), r.guards, r.rebound) for r in returns))
+    texts = list(dict.fromkeys((_return_text(r, obj, facts), r.guards, r.rebound, r.computed)
+                               for r in returns))
     if len(returns) == 1 and returns[0].kind == "name" and not returns[0].guards:
         return ""  # "returns `out`" names a variable and says nothing
     where = f"`{method}`" if method else f"`{obj.name}`"
     if len(texts) == 1 and not texts[0][1]:
         return f"{where} returns {texts[0][0]}."
     lines = [f"{where} returns:", ""]
-    for text, guards, rebound in texts:
+    for text, guards, rebound, computed in texts:
         when = guards_text(guards)
-        if rebound:  # `return_intermediates = True` when another flag is passed
-            when += f" ({_set_by_then(rebound)})"
+        # `return_intermediates = True` when another flag is passed; `return_loss =
+        # exists(indices)`: not something the caller passes
+        notes = [*([_set_by_then(rebound)] if rebound else []),
+                 *([_computed_in_body(computed)] if computed else [])]
+        if notes:
+            when += f" ({'; '.join(notes)})"
         lines.append(f"- {when + ': ' if when else 'otherwise: ' if len(texts) > 1 else ''}{text}")
     return "\n".join(lines)
 

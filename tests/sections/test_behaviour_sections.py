@@ -210,6 +210,9 @@ class Branchy(nn.Module):
             return_all = True
         if return_all:
             return (*x.unbind(0), x)
+        doubled, halved = x.ndim > 2, x.ndim < 2
+        if doubled:
+            return x * 2
         return x
 '''
 
@@ -235,6 +238,9 @@ def test_returns_name_flags_the_body_sets_and_starred_tuples_have_no_count(tmp_p
     text = render_inputs(facts.get("pkg.models.Branchy"), facts)
     assert ("- if `return_all` (with `return_all` as the code has set it by then): "
             "a tuple: `(*x.unbind(0), x)`") in text
+    # a local the body computes is no argument: the condition says so
+    assert ("- if `not return_all` and `doubled` (with `return_all` as the code has set it by "
+            "then; `doubled` is set in the body before the return): `x * 2`") in text
 
 
 LIMITED = '''
