@@ -63,6 +63,9 @@ def _leaves(body: list[ast.stmt]) -> bool:
     return bool(body) and isinstance(body[-1], (ast.Return, ast.Continue, ast.Break))
 
 
+MAX_RETURN_PATHS = 2  # returns inside one `if` a condition can still say readably
+
+
 def guarded(body: list[ast.stmt], source: Source, guards: tuple[str, ...] = ()
             ) -> Iterator[tuple[ast.stmt, tuple[str, ...]]]:
     """Every statement of a body (nested blocks included, nested defs excluded) with the
@@ -79,6 +82,8 @@ def guarded(body: list[ast.stmt], source: Source, guards: tuple[str, ...] = ()
                 guards = (*guards, negate(stmt.test, source))
             elif _leaves(stmt.orelse) and not _exits(stmt.body):
                 guards = (*guards, source(stmt.test))
+            else:  # `if return_mems: ... if not return_intermediates: return ...`
+                guards = (*guards, *_not_returned(stmt, source))
         elif isinstance(stmt, (ast.For, ast.AsyncFor)):
             loop = f"for {source(stmt.target)} in {source(stmt.iter)}"
             yield from guarded(stmt.body, source, (*guards, loop))
@@ -101,6 +106,25 @@ def guarded(body: list[ast.stmt], source: Source, guards: tuple[str, ...] = ()
                 if case.guard is not None:
                     pattern += f" and {source(case.guard)}"
                 yield from guarded(case.body, source, (*guards, pattern))
+
+
+def _not_returned(stmt: ast.If, source: Source) -> tuple[str, ...]:
+    """What the rest of the block runs under after an `if` that returns only on some paths
+    inside it: not any of those paths. Nothing where a path is in a loop (not expressible) or
+    there are too many to read."""
+    paths = [(source(stmt.test), *inner) for inner in _return_paths(stmt.body, source)]
+    if stmt.orelse:
+        paths += [(negate(stmt.test, source), *inner) for inner in _return_paths(stmt.orelse, source)]
+    if not paths or len(paths) > MAX_RETURN_PATHS or any(
+            g.startswith(("for ", "while ", "except")) for path in paths for g in path):
+        return ()
+    either = " or ".join(" and ".join(path) if len(paths) == 1 else f"({' and '.join(path)})"
+                         for path in paths)
+    return (f"not ({either})",)
+
+
+def _return_paths(body: list[ast.stmt], source: Source) -> list[tuple[str, ...]]:
+    return [guards for inner, guards in guarded(body, source) if isinstance(inner, ast.Return)]
 
 
 def _expressions(stmt: ast.stmt) -> Iterator[ast.AST]:
@@ -322,7 +346,7 @@ class BodyReader:
                             found.append(Submodule(inner.name, inner.type, inner.args,
                                                    inner.container, inner.count,
                                                    (*guards, *inner.guards), inner.line))
-        return self._appended(init, found)
+        return _with_rebound(init, self._appended(init, found))
 
     def _appended(self, init: ast.AST, found: list[Submodule]) -> list[Submodule]:
         """An empty container filled by `self.layers.append(Block(...))`: what it holds."""
@@ -547,6 +571,20 @@ def _assigned_names(function: ast.AST) -> dict[str, int]:
 def _rebound(guards: tuple[str, ...], assigned: dict[str, int], line: int) -> tuple[str, ...]:
     named = set(re.findall(r"[A-Za-z_]\w*", " ".join(guards)))
     return tuple(sorted(n for n in named if n in assigned and assigned[n] < line))
+
+
+def _with_rebound(init: ast.AST, found: list[Submodule]) -> list[Submodule]:
+    """Mark the guards that name what `__init__` set before the build: a parameter it
+    reassigned (`rotary_pos_emb = rotary_pos_emb or rotary_xpos`) or a local of its own
+    (`no_abs_pos_emb = ...`) is no condition on what the caller passed."""
+    params, assigned = _parameters(init), _assigned_names(init)
+    first, last = getattr(init, "lineno", 0), getattr(init, "end_lineno", 0) or 0
+    out = []
+    for part in found:
+        names = _rebound(part.guards, assigned, part.line) if first <= part.line <= last else ()
+        out.append(replace(part, rebound=tuple(n for n in names if n in params),
+                           computed=tuple(n for n in names if n not in params)) if names else part)
+    return out
 
 
 def _add_built(found: list[Submodule], built: Submodule, again: bool) -> None:

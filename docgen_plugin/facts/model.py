@@ -214,6 +214,8 @@ class Submodule:
     count: str | None = None  # how many, for `ModuleList(X() for _ in range(n))`: `n`
     guards: tuple[str, ...] = ()
     line: int = 0
+    rebound: tuple[str, ...] = ()  # parameters the guards name that `__init__` set before
+    computed: tuple[str, ...] = ()  # locals the guards name (`no_abs_pos_emb = ...`)
 
 
 @dataclass(frozen=True)

@@ -85,11 +85,15 @@ def _set_by_then(names: tuple[str, ...]) -> str:
     return f"with {listed} as the code has set {'it' if len(names) == 1 else 'them'} by then"
 
 
-def _computed_in_body(names: tuple[str, ...]) -> str:
-    """A condition on locals: the caller does not pass them, the body sets them (as a raise's
-    condition says it)."""
-    listed = ", ".join(f"`{n}`" for n in names)
-    return f"{listed} {'is' if len(names) == 1 else 'are'} set in the body before the return"
+def _set_notes(rebound: tuple[str, ...], computed: tuple[str, ...], what: str) -> str:
+    """` (...)` after a condition on names the body set before `what` (a return, a build):
+    a parameter reassigned (`return_intermediates = True` when another flag is passed) or a
+    local (`return_loss = exists(indices)`) is not only what the caller passed."""
+    notes = [_set_by_then(rebound)] if rebound else []
+    if computed:
+        listed = ", ".join(f"`{n}`" for n in computed)
+        notes.append(f"{listed} {'is' if len(computed) == 1 else 'are'} set in the body before the {what}")
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 def _check_line(item: Raise, facts: Facts | None) -> str:
@@ -249,12 +253,7 @@ def render_returns(obj: ObjectFacts, facts: Facts | None = None) -> str:
     lines = [f"{where} returns:", ""]
     for text, guards, rebound, computed in texts:
         when = guards_text(guards)
-        # `return_intermediates = True` when another flag is passed; `return_loss =
-        # exists(indices)`: not something the caller passes
-        notes = [*([_set_by_then(rebound)] if rebound else []),
-                 *([_computed_in_body(computed)] if computed else [])]
-        if notes:
-            when += f" ({'; '.join(notes)})"
+        when += _set_notes(rebound, computed, "return")
         lines.append(f"- {when + ': ' if when else 'otherwise: ' if len(texts) > 1 else ''}{text}")
     return "\n".join(lines)
 
@@ -318,7 +317,7 @@ def _part_row(part: Submodule, facts: Facts | None) -> tuple[str, ...]:
     if part.container:
         count = f"{code(part.count)} of them " if part.count else ""
         built += f", {count}in a `{short_name(part.container)}`"
-    note = guards_text(part.guards)
+    note = guards_text(part.guards) + _set_notes(part.rebound, part.computed, "build")
     return (code(part.name), kind, built + (f", only {note}" if note else ""))
 
 
@@ -372,8 +371,10 @@ def render_limitations(obj: ObjectFacts, facts: Facts | None = None) -> str:
     raise `NotImplementedError`, and the inputs its `forward` refuses."""
     lines = [f"- {title.title()} (from the docstring): {cell_text(text)}"
              for title, text in docstring_notes(obj)]
+    refuses = False
     for method, owner, _, found in raises_of(obj, facts):
         for item in found:
+            refuses = True
             if item.via or item.rebound or item.computed:
                 continue  # a condition on values the body makes, not on the arguments as
                 # passed: Error handling says so, a one-line limitation would not
@@ -388,6 +389,9 @@ def render_limitations(obj: ObjectFacts, facts: Facts | None = None) -> str:
                              + (f" {when}" if when else "") + ".")
             elif method in ("forward", "__call__", "") and item.kind != "warn" and when:
                 lines.append(f"- {where} raises `{short_name(item.exception)}` {when}.")
+    if not lines and refuses:  # what it refuses on construction, or on values it computes
+        return todo(f"list the limitations of `{obj.name}`: its docstring has no notes or "
+                    "warnings; what its code refuses is listed under Error handling.")
     if not lines:
         return todo(f"list the limitations of `{obj.name}`: its code states none (no notes or "
                     "warnings in its docstring, nothing it refuses or leaves unimplemented).")

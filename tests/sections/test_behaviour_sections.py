@@ -204,8 +204,12 @@ class Branchy(nn.Module):
         self.blocks = nn.ModuleList([])
         for _ in range(depth):
             self.blocks.append(nn.Linear(dim, dim))
+        gate = gate or depth > 3
+        wide = dim > 64
+        if gate and wide:
+            self.extra = nn.Linear(dim, dim)
 
-    def forward(self, x, return_all: bool = False, return_more: bool = False):
+    def forward(self, x, return_all: bool = False, return_more: bool = False, keep: bool = False):
         if return_more:
             return_all = True
         if return_all:
@@ -213,6 +217,10 @@ class Branchy(nn.Module):
         doubled, halved = x.ndim > 2, x.ndim < 2
         if doubled:
             return x * 2
+        if halved:
+            x = x / 2
+            if keep:
+                return x.clone()
         return x
 '''
 
@@ -231,6 +239,9 @@ def test_built_from_follows_branches_reassignments_and_appends(tmp_path):
     assert "| `norms` | `torch.nn.LayerNorm` | `LayerNorm`, `2` of them in a `ModuleList` |" in text
     # an empty ModuleList filled by append is not "ModuleList([])"
     assert "| `blocks` | `torch.nn.Linear` | `Linear(dim, dim)`, in a `ModuleList` |" in text
+    # a flag the body reassigned, a local it computed: the condition says so
+    assert ("| `extra` | `torch.nn.Linear` | `Linear(dim, dim)`, only if `gate and wide` (with "
+            "`gate` as the code has set it by then; `wide` is set in the body before the build) |") in text
 
 
 def test_returns_name_flags_the_body_sets_and_starred_tuples_have_no_count(tmp_path):
@@ -238,6 +249,8 @@ def test_returns_name_flags_the_body_sets_and_starred_tuples_have_no_count(tmp_p
     text = render_inputs(facts.get("pkg.models.Branchy"), facts)
     assert ("- if `return_all` (with `return_all` as the code has set it by then): "
             "a tuple: `(*x.unbind(0), x)`") in text
+    # a return inside a branch that does not always return: the rest runs when it did not
+    assert "- if `not return_all` and `not doubled` and `not (halved and keep)` (" in text
     # a local the body computes is no argument: the condition says so
     assert ("- if `not return_all` and `doubled` (with `return_all` as the code has set it by "
             "then; `doubled` is set in the body before the return): `x * 2`") in text
@@ -285,3 +298,27 @@ def test_limitations_list_only_checks_on_the_arguments_as_passed(tmp_path):
     assert "mask.sum()" not in limits and "width % 2" not in limits and "width > 64" not in limits
     errors = render_errors(obj, facts)  # where they are listed, with their qualifiers
     assert "mask.sum() == 0" in errors and "width % 2" in errors
+
+
+REFUSING = '''
+from torch import nn
+
+
+class Levels(nn.Module):
+    """Quantizes to levels."""
+
+    def __init__(self, levels: int):
+        super().__init__()
+        assert levels > 2, "levels must be more than 2"
+
+    def forward(self, x):
+        return x
+'''
+
+
+def test_no_limitation_listed_is_not_nothing_refused(tmp_path):
+    """Constructor checks are Error handling's; the fallback must not say it refuses nothing."""
+    facts = facts_of(tmp_path, {"models.py": REFUSING})
+    limits = render_limitations(facts.get("pkg.models.Levels"), facts)
+    assert "nothing it refuses" not in limits and "listed under Error handling" in limits
+    assert "levels <= 2" in render_errors(facts.get("pkg.models.Levels"), facts)

@@ -22,6 +22,7 @@ from docgen_plugin.facts.docstrings import documented_default
 from docgen_plugin.facts.model import ObjectFacts, Param, Signature
 
 _POSITIONAL = ("positional-only", "positional-or-keyword")
+MAX_DEPTH = 3  # calls followed past the first: enough for a base's `__init__` and its helper
 
 
 class ForwardIndex:
@@ -31,13 +32,21 @@ class ForwardIndex:
         self._sources = sources
         self._facts = sources.facts
 
-    def find(self, obj: ObjectFacts, param: Param) -> tuple[str, str] | None:
-        """(description, callee path) of the first documented callee `param` reaches unchanged."""
+    def find(self, obj: ObjectFacts, param: Param, *, name: str | None = None,
+             instance: ObjectFacts | None = None, depth: int = 0) -> tuple[str, str] | None:
+        """(description, callee path) of the first documented callee `param` reaches unchanged.
+
+        A callee that takes the value without documenting it is followed into its own body
+        (`AdamssModel` -> `super().__init__` -> `self.inject_adapter`), a few calls deep; `self`
+        stays the object's class while the calls are on the same instance.
+        """
+        name = name or param.name
         found = self._function(obj)
         if found is None:
             return None
-        function, holder, instance = found
-        if _reassigned(function, param.name):
+        function, holder, own_instance = found
+        instance = instance or own_instance
+        if _reassigned(function, name):
             return None  # a value the body changes first is no longer the one passed on
         tree = self._sources.tree(holder.file)
         module = self._sources.module(holder)
@@ -47,10 +56,18 @@ class ForwardIndex:
             if callee is None:
                 continue
             (target_obj, signature), bound_self = callee
-            target = _receiving(call, param.name, signature, bound_self)
-            text = _entry(target_obj, target, param) if target else None
+            target = _receiving(call, name, signature, bound_self)
+            if target is None:
+                continue
+            text = _entry(target_obj, target, param)
             if text is not None:
                 return text, target_obj.path
+            if depth < MAX_DEPTH:
+                on_self = _on_self(call)
+                deeper = self.find(target_obj, param, name=target, depth=depth + 1,
+                                   instance=instance if on_self else None)
+                if deeper is not None:
+                    return deeper
         return None
 
     def _function(self, obj: ObjectFacts) -> tuple[ast.AST, ObjectFacts, ObjectFacts | None] | None:
@@ -127,6 +144,18 @@ class ForwardIndex:
                 return base, documented
             queue = list(base.bases) + queue
         return None
+
+
+def _on_self(call: ast.Call) -> bool:
+    """`super().__init__(...)`, `Base.__init__(self, ...)`, `self.method(...)`: the same instance."""
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return False
+    if isinstance(func.value, ast.Name) and func.value.id == "self":
+        return True
+    if isinstance(func.value, ast.Call) and getattr(func.value.func, "id", None) == "super":
+        return True
+    return func.attr == "__init__" and bool(call.args) and getattr(call.args[0], "id", None) == "self"
 
 
 def _documented(obj: ObjectFacts) -> Signature | None:

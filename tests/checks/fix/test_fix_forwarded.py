@@ -122,6 +122,16 @@ def test_an_inherited_init_passing_it_to_a_self_method(tmp_path, monkeypatch):
         tmp_path, monkeypatch, code)
 
 
+def test_followed_through_a_callee_that_does_not_document_it(tmp_path, monkeypatch):
+    """`AdamssModel.__init__` passes `state_dict` to `BaseTuner.__init__`, which does not
+    document it but hands it to `self.inject_adapter`, which does."""
+    code = ('class Lora(Tuner):\n    """Lora.\n\n    Args:\n        model: The model.\n    """\n\n'
+            "    def __init__(self, model, state_dict=None):\n"
+            "        super().__init__(model, state_dict=state_dict)\n")
+    assert "        state_dict: Keys that decide which layers are adapted.\n" in _tuned(
+        tmp_path, monkeypatch, code)
+
+
 def test_a_callee_entry_written_without_its_colon(tmp_path, monkeypatch):
     """peft's `state_dict (`dict`, *optional*, defaults to `None`)` has no colon: griffe drops
     the entry (DG003 there), but its indented text is still the callee's words for it."""
