@@ -13,7 +13,7 @@ import copy
 import os
 import textwrap
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from docgen_plugin.facts.examples import doctest_source, example_blocks, is_doctest
@@ -43,6 +43,10 @@ class CallSite:
     line: int
     setup: tuple[str, ...] = ()
     complete: bool = True  # False: the lines it needs could not be found (values only)
+    # `vq = VectorQuantize(...)` then `out = vq(x)`: the name the result is bound to, and what
+    # the same scope does next with it (the call's own setup lines, then the call)
+    bound_as: str = ""
+    then: tuple[str, ...] = ()
 
 
 def project_files(root: Path) -> Iterator[Path]:
@@ -170,11 +174,14 @@ class _ScopeReader:
         self.params = _parametrized(scope)
         self.earlier: dict[str, ast.stmt] = {}
 
-    def setup(self, node: ast.AST, needs: _Setup, depth: int = 0) -> bool:
-        """Add what `node` needs to `needs`; False when a name has no self-contained source."""
+    def setup(self, node: ast.AST, needs: _Setup, depth: int = 0, bound: Collection[str] = ()) -> bool:
+        """Add what `node` needs to `needs`; False when a name has no self-contained source.
+        `bound`: names the example defines itself."""
         if depth > 4:
             return False
         for name in _free_names(node):
+            if name in bound:
+                continue
             if name in self.imports:
                 if self.imports[name][0].split(".")[0] not in self.roots:
                     return False  # `argparse`, `os`, a dataset loader: not a self-contained example
@@ -182,13 +189,13 @@ class _ScopeReader:
             elif name in self.earlier:
                 stmt = self.earlier[name]
                 local = self.on_default_device(stmt)
-                if not self.setup(local.value, needs, depth + 1):  # type: ignore[attr-defined]
+                if not self.setup(local.value, needs, depth + 1, bound):  # type: ignore[attr-defined]
                     return False
                 needs.statements[_source(self.code, stmt) if local is stmt
                                  else ast.unparse(local)] = None
             elif name in self.params:
                 value = self.params[name]
-                if not self.setup(value, needs, depth + 1):
+                if not self.setup(value, needs, depth + 1, bound):
                     return False
                 needs.statements[f"{name} = {_source(self.code, value)}"] = None
             elif name not in _BUILTINS:
@@ -276,12 +283,45 @@ def calls_in(code: str, display: str, line_of: Callable[[int], int], facts: Fact
         w.split(".")[0] for w in wanted}
     for scope in _scopes(tree):
         reader = _ScopeReader(code, imports, scope, roots)
-        for stmt in scope.body:
+        for index, stmt in enumerate(scope.body):
             for call in _calls(stmt):
                 site = _site(call, reader, facts, wanted, display, line_of)
+                if site is not None and site.complete:
+                    site = _followed(site, stmt, call, scope.body[index + 1:], reader)
                 if site is not None:
                     yield site
             reader.remember(stmt)
+
+
+MAX_LOOKAHEAD = 6  # statements after the construction searched for its first call
+
+
+def _followed(site: CallSite, stmt: ast.stmt, call: ast.Call, rest: list[ast.stmt],
+              reader: _ScopeReader) -> CallSite:
+    """The site with the scope's first call of what it built (`out = vq(x)`), where that
+    call's arguments have self-contained sources: an example that shows the object used."""
+    if not (isinstance(stmt, ast.Assign) and stmt.value is call and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)):
+        return site
+    name = stmt.targets[0].id
+    ahead = copy.copy(reader)
+    ahead.earlier = dict(reader.earlier)
+    for later in rest[:MAX_LOOKAHEAD]:
+        for inner in _calls(later):
+            if isinstance(inner.func, ast.Name) and inner.func.id == name:
+                needs = _Setup({}, {})
+                arguments = ast.Tuple([*inner.args, *(k.value for k in inner.keywords)], ast.Load())
+                if not isinstance(later, (ast.Assign, ast.Expr)) or not ahead.setup(
+                        arguments, needs, bound={name}):
+                    return site
+                statement = _source(reader.code, later)
+                return replace(site, bound_as=name, then=(
+                    *needs.imports, *needs.statements, statement))
+        if any(isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load)
+               for n in ast.walk(later)):
+            return site  # rebound before it is called
+        ahead.remember(later)
+    return site
 
 
 def _site(call: ast.Call, reader: _ScopeReader, facts: Facts, wanted: Collection[str],

@@ -322,7 +322,8 @@ def fallback_text(spec: SectionSpec, obj: ObjectFacts, facts: Facts | None = Non
         bases = f" (a subclass of {', '.join(f'`{b}`' for b in obj.bases)})" if obj.bases else ""
         lead = f"`{obj.name}` is {what}{bases}."
         body = f"{lead} {summary}" if summary else lead
-        note = "expand this overview." if summary else "the code has no docstring; describe it."
+        # "the code has no docstring" would be false of a class whose `__init__` has one
+        note = "expand this overview." if summary else f"`{obj.name}` has no docstring summary; describe it."
         return f"{body}\n\n{todo(note)}"
     if spec.kind == "usage":
         code = example_code(obj, facts)

@@ -390,14 +390,21 @@ def render_usage(obj: ObjectFacts, facts: Facts | None = None,
 
 
 def _from_site(obj: ObjectFacts, facts: Facts | None, site: CallSite) -> Usage:
-    imports = [line for line in site.setup if line.startswith(("import ", "from "))]
-    statements = [line for line in site.setup if line not in imports]
+    """The project's call, and where the same scope then calls what it built (`out = vq(x)`),
+    that call too, under the project's own names."""
+    is_import = lambda line: line.startswith(("import ", "from "))  # noqa: E731
+    imports = list(dict.fromkeys(line for line in (*site.setup, *site.then) if is_import(line)))
+    statements = [line for line in site.setup if not is_import(line)]
+    # after the construction: what the call needs may use what was built (`torch.randn(1, vq.dim)`)
+    after = [line for line in site.then if not is_import(line) and line not in statements]
     if not any(line.endswith(f"import {obj.name}") for line in imports):
         imports.append(f"from {obj.module} import {obj.name}")
     imports.sort(key=lambda line: (line.startswith("from"), line))
-    lines = [*imports, "", *statements, f"{_variable(obj)} = {site.code}"]
-    return _with_forward(obj, facts, bound_values(site, obj), lines,
-                         f"As `{site.file}` (line {site.line}) calls it:", [])
+    lines = [*imports, "", *statements, f"{site.bound_as or _variable(obj)} = {site.code}"]
+    lead = f"As `{site.file}` (line {site.line}) calls it"
+    if site.then:
+        return Usage(f"{lead}, then calls what it built:", "\n".join([*lines, *after]))
+    return _with_forward(obj, facts, bound_values(site, obj), lines, lead + ":", [])
 
 
 def _built(obj: ObjectFacts, facts: Facts | None, sites: Mapping[str, Sequence[CallSite]]

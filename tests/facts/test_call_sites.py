@@ -76,3 +76,41 @@ def test_calls_in_pages_use_the_imports_of_earlier_blocks(tmp_path):
     (tmp_path / "docs" / "index.md").write_text(page, encoding="utf-8")
     sites = find_call_sites(tmp_path, facts, {"pkg.model.Net"})["pkg.model.Net"]
     assert [(s.file, s.line, s.code) for s in sites] == [("docs/index.md", 8, "Net([[0]], width=4)")]
+
+
+USED = '''
+import torch
+from pkg.model import Net
+
+
+def test_forward():
+    net = Net(torch.zeros(2, 2), width=8)
+    x = torch.randn(3, 8)
+    scale = 2
+    out = net(x * scale)
+    assert out.shape == (3, 8)
+
+
+def test_rebound():
+    net = Net(torch.zeros(2, 2), width=8)
+    net = net.half()
+    net(torch.randn(3, 8))
+'''
+
+
+def test_the_scope_s_first_call_of_what_it_built_comes_along(tmp_path):
+    """A usage example that shows the object used: `out = net(x * scale)` and the lines its
+    arguments need, under the test's own name for the instance."""
+    from docgen_plugin.sections.usage import usage_candidates
+
+    facts = facts_of(tmp_path, {"model.py": MODEL})
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_used.py").write_text(USED, encoding="utf-8")
+    sites = find_call_sites(tmp_path, facts, {"pkg.model.Net"})["pkg.model.Net"]
+    first, rebound = sorted(sites, key=lambda s: s.line)
+    assert first.bound_as == "net"
+    assert first.then == ("import torch", "x = torch.randn(3, 8)", "scale = 2", "out = net(x * scale)")
+    assert rebound.then == ()  # `net = net.half()` first: what is called is not what was built
+    code = usage_candidates(facts.get("pkg.model.Net"), facts, {"pkg.model.Net": [first]})[0].code
+    assert code.splitlines()[-4:] == ["net = Net(torch.zeros(2, 2), width=8)", "x = torch.randn(3, 8)",
+                                      "scale = 2", "out = net(x * scale)"]

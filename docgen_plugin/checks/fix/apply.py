@@ -142,8 +142,8 @@ def plan_fixes(facts: Facts, findings: list[Finding], settings: Settings, target
     requests: list[Request] = [r for _, editable in work for t in editable
                                for r in requests_of(t.obj, t.findings)]
     code = Sources(facts, {s.display: (s.path, s.module) for s in found})
-    described = describe(requests, facts, SiblingIndex(facts, code), drafter,
-                         ForwardIndex(code)) if requests else []
+    described = describe(requests, facts, SiblingIndex(facts), drafter,
+                         ForwardIndex(code), code) if requests else []
     descriptions = {(r.obj.path, r.param.name): d for r, d in zip(requests, described)}
     for fix, editable in work:
         bodies: list[tuple[Literal, str]] = []

@@ -1,7 +1,8 @@
 """Descriptions for parameters that a fix documents: the package's own words first.
 
 A parameter passed on unchanged to a documented callee (`super().__init__(missing=missing)`)
-takes the callee's entry for it (see `forwarded`). A parameter documented elsewhere in the
+takes the callee's entry for it (see `forwarded`). One kept on `self` only for methods the class
+overrides is described as unused (see `reads`). A parameter documented elsewhere in the
 package with the same type and default (a `dropout` in five sibling classes) gets the most
 common of those descriptions, exactly as written; otherwise a drafter (the local model, wired
 in by the CLI) may phrase one; else a visible TODO.
@@ -15,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from docgen_plugin.checks.fix.forwarded import ForwardIndex
-from docgen_plugin.checks.fix.reads import read_only_by_overridden
+from docgen_plugin.checks.fix.reads import dead_readers
 from docgen_plugin.checks.fix.sources import Sources
 from docgen_plugin.checks.values import normalise_type, same_value
 from docgen_plugin.facts.docstrings import documented_default
@@ -35,7 +36,7 @@ class Request:
 @dataclass(frozen=True)
 class Description:
     text: str
-    source: str  # "forwarded", "sibling", "model" or "todo"
+    source: str  # "forwarded", "unused", "sibling", "model" or "todo"
     origin: str = ""  # the callee or sibling object it was taken from
 
 
@@ -79,8 +80,7 @@ def _kind(obj: ObjectFacts) -> str:
 class SiblingIndex:
     """Every documented parameter of the package, by name, with its code's type and default."""
 
-    def __init__(self, facts: Facts, sources: Sources | None = None) -> None:
-        self._sources = sources  # to tell where the parameter no longer does what it did
+    def __init__(self, facts: Facts) -> None:
         self._by_name: dict[str, list[tuple[str, str | None, str, str, str, str]]] = {}
         for obj in facts.objects:
             doc, signature = obj.docstring, _documented_against(obj)
@@ -109,10 +109,7 @@ class SiblingIndex:
         other constructors (`results` of a results class is no `results` of a function). A
         parameter with neither a type nor a default has nothing to agree on: its siblings must
         be of the same kind too (`results` of a `...Results` class, not of `DiscreteMargins`).
-        None where the class overrides every method that read the parameter (see `reads`).
         """
-        if self._sources is not None and read_only_by_overridden(self._sources, obj, param.name):
-            return None
         key = _type_key(param.annotation)
         role, kind = _role(obj), _kind(obj)
         weak = not param.annotation and param.default in (None, "None")
@@ -139,15 +136,30 @@ def _forwarded(forwards: ForwardIndex | None, request: Request) -> Description |
     return Description(found[0], "forwarded", found[1])
 
 
+def _unused(sources: Sources | None, request: Request) -> Description | None:
+    """`TestRegCoefD` keeps `pivot` for `TestRegCoefC._compute_test_stat`, which it overrides:
+    the truth about the parameter there is that nothing reads it (and a sibling's words for
+    what it does would be false)."""
+    readers = dead_readers(sources, request.obj, request.param.name) if sources is not None else []
+    if not readers:
+        return None
+    owner = request.obj.name if request.obj.kind == "class" else request.obj.module.rsplit(".", 1)[-1]
+    listed = ", ".join(f"`{r}`" for r in readers)
+    return Description(f"Kept but not used by `{owner}`: only {listed} "
+                       f"{'reads' if len(readers) == 1 else 'read'} it, and `{owner}` no longer "
+                       f"runs {'it' if len(readers) == 1 else 'them'}.", "unused")
+
+
 def describe(requests: Sequence[Request], facts: Facts, index: SiblingIndex,
-             drafter: Drafter | None, forwards: ForwardIndex | None = None) -> list[Description]:
-    """A description for each request: the callee's it is forwarded to, else sibling reuse,
-    else the drafter's, else the TODO."""
+             drafter: Drafter | None, forwards: ForwardIndex | None = None,
+             sources: Sources | None = None) -> list[Description]:
+    """A description for each request: the callee's it is forwarded to, else that nothing the
+    object runs reads it, else sibling reuse, else the drafter's, else the TODO."""
     # Forwarding comes first: it follows this very value into the callee that uses it, where
     # a sibling is only a same-named parameter of the same type elsewhere (a guess by analogy).
     # Where both exist they are mostly the same words (the sibling *is* often the callee).
-    out: list[Description | None] = [_forwarded(forwards, r) or index.find(r.obj, r.param)
-                                     for r in requests]
+    out: list[Description | None] = [
+        _forwarded(forwards, r) or _unused(sources, r) or index.find(r.obj, r.param) for r in requests]
     missing = [i for i, d in enumerate(out) if d is None]
     if drafter is not None and missing:
         drafted = drafter([requests[i] for i in missing], facts)

@@ -61,6 +61,9 @@ class ForwardIndex:
                 continue
             text = _entry(target_obj, target, param)
             if text is not None:
+                text = _in_callers_names(text, _arguments(call, signature, bound_self), target,
+                                         _param_names(obj))
+            if text is not None:
                 return text, target_obj.path
             if depth < MAX_DEPTH:
                 on_self = _on_self(call)
@@ -144,6 +147,44 @@ class ForwardIndex:
                 return base, documented
             queue = list(base.bases) + queue
         return None
+
+
+def _param_names(obj: ObjectFacts) -> set[str]:
+    signature = obj.call_signature
+    return {p.name for p in signature.params} if signature is not None else set()
+
+
+def _arguments(call: ast.Call, signature: Signature, bound_self: bool) -> dict[str, ast.expr]:
+    """Callee parameter -> the expression the call passes it (by keyword or position)."""
+    params = list(signature.params)
+    if bound_self and params and params[0].name in ("self", "cls"):
+        params = params[1:]
+    passed: dict[str, ast.expr] = {}
+    for i, arg in enumerate(call.args):
+        if isinstance(arg, ast.Starred):
+            break
+        if i < len(params) and params[i].kind in _POSITIONAL:
+            passed[params[i].name] = arg
+    passed.update({k.arg: k.value for k in call.keywords if k.arg})
+    return passed
+
+
+def _in_callers_names(text: str, passed: dict[str, ast.expr], target: str, own: set[str]) -> str | None:
+    """The callee's words with its other parameters named as the caller passes them: `results`
+    becomes `filter_results` where the caller passes `filter_results` as `results`. None where
+    the words speak of a parameter the caller does not pass on from its own (`exog` in "a
+    pandas object given for endog or exog" of a model that passes `exog=None`)."""
+    for name, value in passed.items():
+        if name == target:
+            continue
+        quoted = re.compile(rf"`{re.escape(name)}`")
+        bare = re.compile(rf"(?<![`\w]){re.escape(name)}(?![`\w])")
+        mine = value.id if isinstance(value, ast.Name) and value.id in own else None
+        if mine is not None:
+            text = quoted.sub(f"`{mine}`", text)
+        elif quoted.search(text) or (isinstance(value, ast.Constant) and bare.search(text)):
+            return None
+    return text
 
 
 def _on_self(call: ast.Call) -> bool:

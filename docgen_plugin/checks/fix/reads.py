@@ -57,21 +57,23 @@ def _live(methods: dict[str, Method]) -> set[int]:
     return {id(methods[name][0]) for name in live}
 
 
-def read_only_by_overridden(sources: Sources, obj: ObjectFacts, name: str) -> bool:
-    """True when the `__init__` `obj` runs keeps `name` on `self`, some method of its classes
-    reads it, and none of the methods `obj` can still run does. False when unsure."""
+def dead_readers(sources: Sources, obj: ObjectFacts, name: str) -> list[str]:
+    """The methods that read the parameter, where `obj` keeps it on `self` (in the `__init__`
+    it runs) but can run none of them; empty when anything it runs reads it, or when unsure."""
     cls = sources.facts.get(obj.module) if obj.kind == "method" and obj.name == "__init__" else obj
     if cls is None or cls.kind != "class":
-        return False
+        return []
     found = sources.initialiser(cls)
     if found is None:
-        return False
+        return []
     attributes = _stored_as(found[0], name)
     if not attributes:
-        return False
-    every = [statement for holder in sources.mro(cls)
+        return []
+    every = [(statement, holder) for holder in sources.mro(cls)
              for statement in getattr(sources.definition(holder), "body", [])
              if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    reading = [function for function in every if _reads(function, attributes)]
+    reading = [(function, holder) for function, holder in every if _reads(function, attributes)]
     live = _live(sources.methods(cls))
-    return bool(reading) and not any(id(function) in live for function in reading)
+    if any(id(function) in live for function, _ in reading):
+        return []
+    return [f"{holder.name}.{function.name}" for function, holder in reading]

@@ -183,17 +183,55 @@ class TestD(TestC):
 
 def test_no_sibling_words_where_the_class_overrides_every_reader(tmp_path, monkeypatch):
     """TestD keeps `nested` only for `_spread`, which only `statistic` calls, and TestD
-    overrides `statistic`: TestC's words would be false in TestD. Where TestD still runs the
-    reader, they are reused."""
+    overrides `statistic`: TestC's words would be false in TestD, which is told that nothing
+    reads it. Where TestD still runs the reader, they are reused."""
     package = tmp_path / "pkg"
     package.mkdir()
     (package / "__init__.py").write_text("")
     (package / "m.py").write_text(SIGNIFICANCE)
     monkeypatch.chdir(tmp_path)
     main(["check", "pkg", "--no-cache", "--fix"])
-    assert "        nested: TODO(docgen): describe." in (package / "m.py").read_text()
+    assert ("nested: Kept but not used by `TestD`: only `TestC._spread` reads it, and `TestD` no "
+            "longer runs it. Defaults to 3.") in " ".join((package / "m.py").read_text().split())
     kept = SIGNIFICANCE.replace("    def statistic(self):\n        return self.model\n",
                                 "    def other(self):\n        return 1\n")
     (package / "m.py").write_text(kept)
     main(["check", "pkg", "--no-cache", "--fix"])
     assert "        nested: Number of nested resamples. Defaults to 3.\n" in (package / "m.py").read_text()
+
+
+RESULTS = '''\
+class Results:
+    """Results.
+
+    Args:
+        model: The model.
+        results: The filter output.
+        cov_type: Chosen from `results` when None.
+        exog: The regressors.
+        dates: Dates, for an endog or exog without an index.
+    """
+
+    def __init__(self, model, results, cov_type=None, exog=None, dates=None):
+        pass
+'''
+
+
+def test_the_callee_s_words_name_the_caller_s_parameters(tmp_path, monkeypatch):
+    """`results` in MLEResults' words is `filter_results` in the subclass that passes it so;
+    words about `exog` are no description for a model that passes `exog=None`."""
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "base.py").write_text(RESULTS)
+    (package / "m.py").write_text(
+        "from pkg.base import Results\n\n\n"
+        'class Varmax:\n    """Varmax.\n\n    Args:\n        model: The model.\n    """\n\n'
+        "    def __init__(self, model, filter_results, cov_type=None, dates=None):\n"
+        "        self.inner = Results(model, filter_results, cov_type, exog=None, dates=dates)\n")
+    monkeypatch.chdir(tmp_path)
+    main(["check", "pkg", "--no-cache", "--fix"])
+    text = (package / "m.py").read_text()
+    assert "        cov_type: Chosen from `filter_results` when None.\n" in text
+    assert "        dates: TODO(docgen): describe.\n" in text
+    assert "        filter_results: The filter output.\n" in text
