@@ -23,7 +23,7 @@ ROOT = Path(docgen_plugin.__file__).parent
 # are the part after `docgen_plugin.`: a subpackage or a top-level module. "" is the package itself:
 # it only defines `__version__` and names its exports as strings, so every layer may read it.
 LAYERS: list[tuple[str, ...]] = [
-    ("", "errors", "files", "store"),
+    ("", "errors", "files", "lazy", "store"),
     ("settings",),
     ("facts",),
     ("sections",),

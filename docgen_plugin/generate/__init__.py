@@ -7,8 +7,7 @@ torch and transformers load only when a model does.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from docgen_plugin.lazy import lazy_exports
 
 _EXPORTS = {
     "Decoding": "docgen_plugin.generate.generator",
@@ -25,14 +24,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'docgen_plugin.generate' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)
