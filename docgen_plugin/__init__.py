@@ -6,8 +6,7 @@ MkDocs and Sphinx do at start-up) costs nothing and never imports torch.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from docgen_plugin.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -66,14 +65,4 @@ _EXPORTS = {
 
 __all__ = sorted([*_EXPORTS, "__version__"])
 
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'docgen_plugin' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)

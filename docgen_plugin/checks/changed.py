@@ -32,9 +32,9 @@ from pathlib import Path
 
 from docgen_plugin.checks.codeblocks import lookup_object
 from docgen_plugin.checks.finding import Finding
-from docgen_plugin.checks.pages import read_page
 from docgen_plugin.checks.pages.links import Linker, inlines, page_candidates
 from docgen_plugin.checks.pages.model import Code, Page
+from docgen_plugin.checks.pages.reader import read_page
 from docgen_plugin.errors import SourceError
 from docgen_plugin.facts.discover import CONFIG_SUFFIXES, module_name
 from docgen_plugin.facts.model import Facts, ObjectFacts

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from docgen_plugin.checks.docstring_rules import _is_config
+from docgen_plugin.checks.docstring_rules import is_user_config
 from docgen_plugin.checks.finding import Finding
 from docgen_plugin.checks.rules import register
 from docgen_plugin.facts.behaviour import OWN_CONFIG, SELF_CONFIG
@@ -322,7 +322,7 @@ def config_usage_findings(facts: Facts, only: set[str] | None = None) -> list[Fi
     findings = list(unknown_attributes(facts, reads, only))
     usage = _Usage(facts, reads)
     for config in facts.configs:
-        if not _is_config(config) or not config.is_public or (only is not None
+        if not is_user_config(config) or not config.is_public or (only is not None
                                                                and config.path not in only):
             continue
         findings += unread_fields(config, usage)

@@ -225,7 +225,7 @@ CLOSE_MATCH = 0.6
 TYPO_MATCH = 0.8  # with an unresolved **kwargs, only report near-certain renames
 
 
-def _did_you_mean(name: str, candidates: list[str], cutoff: float) -> str | None:
+def did_you_mean(name: str, candidates: list[str], cutoff: float) -> str | None:
     matches = difflib.get_close_matches(name, candidates, n=1, cutoff=cutoff)
     return matches[0] if matches else None
 
@@ -266,7 +266,7 @@ def _documented_against(obj: ObjectFacts) -> Signature | None:
     return obj.signatures[0] if obj.signatures else None
 
 
-def _is_config(obj: ObjectFacts) -> bool:
+def is_user_config(obj: ObjectFacts) -> bool:
     """A config class, not a dataclass of outputs (`ModelOutput`, `BaseOutput` subclasses):
     their fields are values a model returns, not knobs a user turns."""
     names = (obj.name, *(b.rsplit(".", 1)[-1] for b in obj.bases))
@@ -287,7 +287,7 @@ def check_object(obj: ObjectFacts, facts: Facts) -> list[Finding]:
     findings: list[Finding] = []
     if obj.kind == "class" and obj.docstring is None:
         init = facts.get(f"{obj.path}.__init__")
-        if ((obj.is_model or _is_config(obj)) and _is_api(obj) and not _is_test_module(obj)
+        if ((obj.is_model or is_user_config(obj)) and _is_api(obj) and not _is_test_module(obj)
                 and not _docstring_written_by_decorator(obj)
                 # Documenting the class in `__init__`'s docstring is a supported convention.
                 and (init is None or init.docstring is None)):
@@ -301,7 +301,7 @@ def check_object(obj: ObjectFacts, facts: Facts) -> list[Finding]:
     signature = _documented_against(obj)
     if signature is not None and doc.documents_params:
         findings += _check_params(obj, doc, signature, facts)
-    if _is_config(obj):
+    if is_user_config(obj):
         findings += _check_config_fields(obj, doc, facts)
     return findings
 
@@ -319,8 +319,8 @@ def _check_params(
         if param is None:
             if not name.isidentifier() or _documented_otherwise(obj, signature, name):
                 continue
-            guess = _did_you_mean(name, accepted, TYPO_MATCH if open_kwargs else CLOSE_MATCH)
-            if open_kwargs and (guess is None or _adds_words(name, guess)):
+            guess = did_you_mean(name, accepted, TYPO_MATCH if open_kwargs else CLOSE_MATCH)
+            if open_kwargs and (guess is None or adds_words(name, guess)):
                 continue  # may well be read from **kwargs
             hint = f"; did you mean `{guess}`?" if guess else ""
             out.append(Finding(
@@ -344,7 +344,7 @@ def _documented_otherwise(obj: ObjectFacts, signature: Signature, name: str) -> 
     return call is not None and call.param(name) is not None
 
 
-def _adds_words(documented: str, existing: str) -> bool:
+def adds_words(documented: str, existing: str) -> bool:
     """Documented `add_bos_token` for `bos_token`: words added name another option (read from
     **kwargs), not a typo. (The other way, `num_classes` for `num_classes_v2`, is a rename.)"""
     words, existing_words = documented.split("_"), existing.split("_")
@@ -588,7 +588,7 @@ def _check_attribute_entries(obj: ObjectFacts, doc: Docstring) -> list[Finding]:
         if field is None:
             if not entry.name.isidentifier() or entry.name in obj.attributes:
                 continue  # a property or an attribute set in a method: not a field, still real
-            guess = _did_you_mean(entry.name, list(fields), CLOSE_MATCH)
+            guess = did_you_mean(entry.name, list(fields), CLOSE_MATCH)
             hint = f"; did you mean `{guess}`?" if guess else ""
             out.append(Finding(
                 "DG101", f"documented attribute `{entry.name}` is not a field of `{obj.name}`{hint}",

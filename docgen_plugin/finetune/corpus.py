@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from docgen_plugin.checks.pages import discover_pages
+from docgen_plugin.checks.pages.reader import discover_pages
 from docgen_plugin.errors import CorpusError
 from docgen_plugin.facts.discover import resolve_target
 from docgen_plugin.facts.model import Facts, ObjectFacts, to_dict

@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from docgen_plugin.checks.pages import read_page
 from docgen_plugin.checks.pages.links import Linker, heading_key, inlines, page_scopes
 from docgen_plugin.checks.pages.model import Heading, Inline, Page
 from docgen_plugin.checks.pages.model_card import is_model_card
+from docgen_plugin.checks.pages.reader import read_page
 from docgen_plugin.facts.model import Facts, ObjectFacts
 from docgen_plugin.finetune.corpus_docstrings import (
     Block,

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from docgen_plugin.checks.codeblocks import CodeProblem, lookup_object
-from docgen_plugin.checks.docstring_rules import CLOSE_MATCH, TYPO_MATCH, _did_you_mean
+from docgen_plugin.checks.docstring_rules import CLOSE_MATCH, TYPO_MATCH, did_you_mean
 from docgen_plugin.checks.finding import Finding
 from docgen_plugin.checks.pages.names import accepts
 from docgen_plugin.checks.pages.snippets import check_python
@@ -59,7 +59,7 @@ def _check_config_file(config: ConfigFileFacts, facts: Facts) -> list[Finding]:
             continue
         if name not in found.names:
             cutoff = TYPO_MATCH if (found.open or not certain) else CLOSE_MATCH
-            guess = _did_you_mean(name, sorted(found.names), cutoff)
+            guess = did_you_mean(name, sorted(found.names), cutoff)
             if guess is None and (found.open or not certain):
                 continue  # only a guessed class: the key may belong to another section
             hint = f"; did you mean `{guess}`?" if guess else ""

@@ -6,7 +6,7 @@ import keyword
 import re
 from dataclasses import dataclass
 
-from docgen_plugin.checks.docstring_rules import CLOSE_MATCH, TYPO_MATCH, _adds_words, _did_you_mean
+from docgen_plugin.checks.docstring_rules import CLOSE_MATCH, TYPO_MATCH, adds_words, did_you_mean
 from docgen_plugin.checks.pages.model import Entry, Inline, Paragraph, Span, Table
 from docgen_plugin.facts.model import Facts, ObjectFacts
 from docgen_plugin.sections.catalogue import normalise
@@ -82,11 +82,11 @@ def unknown_hint(found: Accepts, name: str, certain: bool) -> str | None:
         return None
     candidates = sorted(found.names)
     if found.open or not certain:
-        guess = _did_you_mean(name, candidates, TYPO_MATCH if found.open else CLOSE_MATCH)
-        if guess is None or _adds_words(name, guess):
+        guess = did_you_mean(name, candidates, TYPO_MATCH if found.open else CLOSE_MATCH)
+        if guess is None or adds_words(name, guess):
             return None  # may be read from **kwargs, or be about something else
         return f"; did you mean `{guess}`?"
-    guess = _did_you_mean(name, candidates, CLOSE_MATCH)
+    guess = did_you_mean(name, candidates, CLOSE_MATCH)
     return f"; did you mean `{guess}`?" if guess else ""
 
 

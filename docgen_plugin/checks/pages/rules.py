@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from docgen_plugin.checks.codeblocks import PYTHON_INFOS, check_code
 from docgen_plugin.checks.finding import Finding
+from docgen_plugin.checks.pages.context import PageContext
 from docgen_plugin.checks.pages.links import Linker, Scope, page_scopes
 from docgen_plugin.checks.pages.model import Code, Entry, Inline, Page, Paragraph, Span, Table
 from docgen_plugin.checks.pages.names import (
     Accepts,
     EntryText,
-    accepts,
     entry_text,
     sentences,
     table_names,
@@ -33,7 +32,7 @@ from docgen_plugin.checks.pages.snippets import (
 )
 from docgen_plugin.checks.values import same_value
 from docgen_plugin.facts.docstrings import documented_default, strip_value
-from docgen_plugin.facts.model import Facts, ObjectFacts
+from docgen_plugin.facts.model import Facts
 from docgen_plugin.sections.render import related_config
 
 MIN_OVERLAP = 0.5  # share of a table's names the object must have for the table to be about it
@@ -42,19 +41,6 @@ _ASSIGNMENT = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*[^=\s]")
 _CONDITION = re.compile(r"\b(?:if|when|whenever|unless|otherwise)\b", re.I)
 _NO_VALUE = frozenset({"", "-", "\u2013", "\u2014", "n/a", "none given", "required", "*required*"})
 DATA_LANGUAGES = frozenset({"yaml", "yml", "json", "jsonc", "toml"})
-
-
-@dataclass
-class PageContext:
-    page: Page
-    facts: Facts
-    linker: Linker
-    cache: dict[str, Accepts]
-
-    def accepts(self, obj: ObjectFacts) -> Accepts:
-        if obj.path not in self.cache:
-            self.cache[obj.path] = accepts(obj, self.facts)
-        return self.cache[obj.path]
 
 
 def check_page_rules(page: Page, facts: Facts, linker: Linker) -> list[Finding]:

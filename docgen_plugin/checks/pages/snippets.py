@@ -35,8 +35,8 @@ from docgen_plugin.settings import Settings
 
 if TYPE_CHECKING:
     from docgen_plugin.checks.finding import Finding
+    from docgen_plugin.checks.pages.context import PageContext
     from docgen_plugin.checks.pages.links import Linker, Scope
-    from docgen_plugin.checks.pages.rules import PageContext
 
 _MAGIC = re.compile(r"^\s*[%!]")  # IPython magics and shell escapes: not Python
 _PLACEHOLDER = re.compile(r"<[A-Za-z_][\w .,/:-]*>")  # `model = <your_model>`: pseudo-code
