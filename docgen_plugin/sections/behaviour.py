@@ -311,6 +311,8 @@ def docstring_returns(described: ObjectFacts | None) -> str:
 def _part_row(part: Submodule, facts: Facts | None) -> tuple[str, ...]:
     found = facts.get(part.type) if facts is not None else None
     kind = code(found.path if found is not None else part.type)
+    if found is not None and found.kind == "function":  # `Sequential(...)`, a helper: no class
+        kind = f"what the function {kind} returns"
     # a list of calls whose arguments differ: the class, not a call it does not make
     built = code(short_name(part.type) if part.container and not part.args
                  else f"{short_name(part.type)}({part.args})")

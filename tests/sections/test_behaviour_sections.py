@@ -183,6 +183,10 @@ BRANCHY = '''
 from torch import nn
 
 
+def Sequential(*modules):
+    return nn.Sequential(*modules)
+
+
 class Wrapper(nn.Module):
     def __init__(self, inner):
         super().__init__()
@@ -204,6 +208,7 @@ class Branchy(nn.Module):
         self.blocks = nn.ModuleList([])
         for _ in range(depth):
             self.blocks.append(nn.Linear(dim, dim))
+        self.stack = Sequential(nn.Linear(dim, dim))
         gate = gate or depth > 3
         wide = dim > 64
         if gate and wide:
@@ -239,6 +244,8 @@ def test_built_from_follows_branches_reassignments_and_appends(tmp_path):
     assert "| `norms` | `torch.nn.LayerNorm` | `LayerNorm`, `2` of them in a `ModuleList` |" in text
     # an empty ModuleList filled by append is not "ModuleList([])"
     assert "| `blocks` | `torch.nn.Linear` | `Linear(dim, dim)`, in a `ModuleList` |" in text
+    # a helper function is no class
+    assert "| `stack` | what the function `pkg.models.Sequential` returns |" in text
     # a flag the body reassigned, a local it computed: the condition says so
     assert ("| `extra` | `torch.nn.Linear` | `Linear(dim, dim)`, only if `gate and wide` (with "
             "`gate` as the code has set it by then; `wide` is set in the body before the build) |") in text
