@@ -300,12 +300,14 @@ def _followed(site: CallSite, stmt: ast.stmt, call: ast.Call, rest: list[ast.stm
               reader: _ScopeReader) -> CallSite:
     """The site with the scope's first call of what it built (`out = vq(x)`), where that
     call's arguments have self-contained sources: an example that shows the object used."""
-    if not (isinstance(stmt, ast.Assign) and stmt.value is call and len(stmt.targets) == 1
-            and isinstance(stmt.targets[0], ast.Name)):
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+            and (stmt.value is call or _on_device(stmt.value, call, reader))):
         return site
     name = stmt.targets[0].id
     ahead = copy.copy(reader)
     ahead.earlier = dict(reader.earlier)
+    before: list[str] = []  # `hardnet.eval()` between: the call may need it
     for later in rest[:MAX_LOOKAHEAD]:
         for inner in _calls(later):
             if isinstance(inner.func, ast.Name) and inner.func.id == name:
@@ -316,12 +318,28 @@ def _followed(site: CallSite, stmt: ast.stmt, call: ast.Call, rest: list[ast.stm
                     return site
                 statement = _source(reader.code, later)
                 return replace(site, bound_as=name, then=(
-                    *needs.imports, *needs.statements, statement))
+                    *needs.imports, *needs.statements, *before, statement))
         if any(isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load)
                for n in ast.walk(later)):
             return site  # rebound before it is called
+        if (isinstance(later, ast.Expr) and isinstance(later.value, ast.Call)
+                and isinstance(later.value.func, ast.Attribute)
+                and isinstance(later.value.func.value, ast.Name) and later.value.func.value.id == name):
+            if later.value.args or later.value.keywords:
+                return site  # `model.load_state_dict(weights)`: not known to be self-contained
+            before.append(_source(reader.code, later))
         ahead.remember(later)
     return site
+
+
+def _on_device(value: ast.expr, call: ast.Call, reader: _ScopeReader) -> bool:
+    """`HardNet().to(device)` with `device` a test's fixture: an example runs on the default
+    device, so what is bound is the construction itself."""
+    return (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+            and value.func.attr == "to" and value.func.value is call and not value.keywords
+            and len(value.args) == 1 and isinstance(value.args[0], ast.Name)
+            and value.args[0].id not in reader.earlier and value.args[0].id not in reader.imports
+            and value.args[0].id not in reader.params)
 
 
 def _site(call: ast.Call, reader: _ScopeReader, facts: Facts, wanted: Collection[str],

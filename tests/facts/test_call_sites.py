@@ -95,6 +95,13 @@ def test_rebound():
     net = Net(torch.zeros(2, 2), width=8)
     net = net.half()
     net(torch.randn(3, 8))
+
+
+def test_on_device(device):
+    inp = torch.ones(1, 8, device=device)
+    net = Net(torch.zeros(2, 2), width=8).to(device)
+    net.eval()
+    out = net(inp)
 '''
 
 
@@ -107,7 +114,9 @@ def test_the_scope_s_first_call_of_what_it_built_comes_along(tmp_path):
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_used.py").write_text(USED, encoding="utf-8")
     sites = find_call_sites(tmp_path, facts, {"pkg.model.Net"})["pkg.model.Net"]
-    first, rebound = sorted(sites, key=lambda s: s.line)
+    first, rebound, on_device = sorted(sites, key=lambda s: s.line)
+    # a test's device fixture: the example runs on the default device, `eval()` kept
+    assert on_device.then == ("import torch", "inp = torch.ones(1, 8)", "net.eval()", "out = net(inp)")
     assert first.bound_as == "net"
     assert first.then == ("import torch", "x = torch.randn(3, 8)", "scale = 2", "out = net(x * scale)")
     assert rebound.then == ()  # `net = net.half()` first: what is called is not what was built

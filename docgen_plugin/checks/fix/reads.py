@@ -57,6 +57,16 @@ def _live(methods: dict[str, Method]) -> set[int]:
     return {id(methods[name][0]) for name in live}
 
 
+def _read_from_outside(sources: Sources, cls: ObjectFacts, attributes: set[str]) -> bool:
+    """`result.nres` in the class's module, on something not `self`: code elsewhere may read
+    what the class itself no longer does."""
+    tree = sources.tree(cls.file)
+    return tree is None or any(
+        isinstance(node, ast.Attribute) and node.attr in attributes and isinstance(node.ctx, ast.Load)
+        and not (isinstance(node.value, ast.Name) and node.value.id == "self")
+        for node in ast.walk(tree))
+
+
 def dead_readers(sources: Sources, obj: ObjectFacts, name: str) -> list[str]:
     """The methods that read the parameter, where `obj` keeps it on `self` (in the `__init__`
     it runs) but can run none of them; empty when anything it runs reads it, or when unsure."""
@@ -74,6 +84,6 @@ def dead_readers(sources: Sources, obj: ObjectFacts, name: str) -> list[str]:
              if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef))]
     reading = [(function, holder) for function, holder in every if _reads(function, attributes)]
     live = _live(sources.methods(cls))
-    if any(id(function) in live for function, _ in reading):
+    if any(id(function) in live for function, _ in reading) or _read_from_outside(sources, cls, attributes):
         return []
     return [f"{holder.name}.{function.name}" for function, holder in reading]

@@ -193,6 +193,10 @@ def test_no_sibling_words_where_the_class_overrides_every_reader(tmp_path, monke
     main(["check", "pkg", "--no-cache", "--fix"])
     assert ("nested: Kept but not used by `TestD`: only `TestC._spread` reads it, and `TestD` no "
             "longer runs it. Defaults to 3.") in " ".join((package / "m.py").read_text().split())
+    # read from outside the class (`test.nested`): not known to be unused
+    (package / "m.py").write_text(SIGNIFICANCE + "\n\ndef show(test):\n    return test.nested\n")
+    main(["check", "pkg", "--no-cache", "--fix"])
+    assert "Kept but not used" not in (package / "m.py").read_text()
     kept = SIGNIFICANCE.replace("    def statistic(self):\n        return self.model\n",
                                 "    def other(self):\n        return 1\n")
     (package / "m.py").write_text(kept)
