@@ -174,9 +174,7 @@ class BodyReader:
             if isinstance(stmt, ast.Assert):
                 condition = (*guards, negate(stmt.test, self.source))
             if assigned and isinstance(stmt, (ast.Raise, ast.Assert)):
-                names = _rebound(condition, assigned, stmt.lineno)
-                rebound = tuple(n for n in names if n in params)
-                computed = tuple(n for n in names if n not in params)
+                rebound, computed = _split(_rebound(condition, assigned, stmt.lineno), params)
             else:
                 rebound = computed = ()
             if isinstance(stmt, ast.Raise) and stmt.exc is not None:
@@ -282,11 +280,9 @@ class BodyReader:
         for stmt, guards in guarded(getattr(function, "body", []), self.source):
             if isinstance(stmt, ast.Return):
                 returned = self._return(stmt.value, guards, method, stmt.lineno)
-                names = _rebound(guards, assigned, stmt.lineno)
-                rebound = tuple(n for n in names if n in params)
-                computed = tuple(n for n in names if n not in params)
+                rebound, computed = _split(_rebound(guards, assigned, stmt.lineno), params)
                 found.append(replace(returned, rebound=rebound, computed=computed)
-                             if names else returned)
+                             if rebound or computed else returned)
         return found
 
     def _return(self, value: ast.expr | None, guards: tuple[str, ...], method: str,
@@ -573,6 +569,11 @@ def _rebound(guards: tuple[str, ...], assigned: dict[str, int], line: int) -> tu
     return tuple(sorted(n for n in named if n in assigned and assigned[n] < line))
 
 
+def _split(names: tuple[str, ...], params: set[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Names set before a statement: (the parameters among them, the locals)."""
+    return tuple(n for n in names if n in params), tuple(n for n in names if n not in params)
+
+
 def _with_rebound(init: ast.AST, found: list[Submodule]) -> list[Submodule]:
     """Mark the guards that name what `__init__` set before the build: a parameter it
     reassigned (`rotary_pos_emb = rotary_pos_emb or rotary_xpos`) or a local of its own
@@ -582,8 +583,8 @@ def _with_rebound(init: ast.AST, found: list[Submodule]) -> list[Submodule]:
     out = []
     for part in found:
         names = _rebound(part.guards, assigned, part.line) if first <= part.line <= last else ()
-        out.append(replace(part, rebound=tuple(n for n in names if n in params),
-                           computed=tuple(n for n in names if n not in params)) if names else part)
+        rebound, computed = _split(names, params)
+        out.append(replace(part, rebound=rebound, computed=computed) if names else part)
     return out
 
 

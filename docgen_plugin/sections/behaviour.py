@@ -91,9 +91,14 @@ def _set_notes(rebound: tuple[str, ...], computed: tuple[str, ...], what: str) -
     local (`return_loss = exists(indices)`) is not only what the caller passed."""
     notes = [_set_by_then(rebound)] if rebound else []
     if computed:
-        listed = ", ".join(f"`{n}`" for n in computed)
-        notes.append(f"{listed} {'is' if len(computed) == 1 else 'are'} set in the body before the {what}")
+        notes.append(_set_in_body(computed, what))
     return f" ({'; '.join(notes)})" if notes else ""
+
+
+def _set_in_body(names: tuple[str, ...], what: str) -> str:
+    """"`a`, `b` are set in the body before the check": locals a condition names."""
+    listed = ", ".join(f"`{n}`" for n in names)
+    return f"{listed} {'is' if len(names) == 1 else 'are'} set in the body before the {what}"
 
 
 def _check_line(item: Raise, facts: Facts | None) -> str:
@@ -122,7 +127,7 @@ def _raise_line(item: Raise, facts: Facts | None = None) -> str:
         line += (f" (in `{item.via}`, where {computed} {verb} set before the check)" if computed
                  else f" (in `{item.via}`, on the arguments it is called with)")
     elif computed:
-        line += f" ({computed} {verb} set in the body before the check)"
+        line += f" ({_set_in_body(item.computed, 'check')})"
     if item.rebound:
         line += f" ({_set_by_then(item.rebound)}, not only as passed)"
     if item.message:

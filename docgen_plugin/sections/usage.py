@@ -389,14 +389,17 @@ def render_usage(obj: ObjectFacts, facts: Facts | None = None,
     return usage_candidates(obj, facts, sites)[0].markdown()
 
 
+def _is_import(line: str) -> bool:
+    return line.startswith(("import ", "from "))
+
+
 def _from_site(obj: ObjectFacts, facts: Facts | None, site: CallSite) -> Usage:
     """The project's call, and where the same scope then calls what it built (`out = vq(x)`),
     that call too, under the project's own names."""
-    is_import = lambda line: line.startswith(("import ", "from "))  # noqa: E731
-    imports = list(dict.fromkeys(line for line in (*site.setup, *site.then) if is_import(line)))
-    statements = [line for line in site.setup if not is_import(line)]
+    imports = list(dict.fromkeys(line for line in (*site.setup, *site.then) if _is_import(line)))
+    statements = [line for line in site.setup if not _is_import(line)]
     # after the construction: what the call needs may use what was built (`torch.randn(1, vq.dim)`)
-    after = [line for line in site.then if not is_import(line) and line not in statements]
+    after = [line for line in site.then if not _is_import(line) and line not in statements]
     if not any(line.endswith(f"import {obj.name}") for line in imports):
         imports.append(f"from {obj.module} import {obj.name}")
     imports.sort(key=lambda line: (line.startswith("from"), line))

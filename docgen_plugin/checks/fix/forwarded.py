@@ -158,11 +158,11 @@ def _arguments(call: ast.Call, signature: Signature, bound_self: bool) -> dict[s
     """Callee parameter -> the expression the call passes it (by keyword or position)."""
     params = list(signature.params)
     if bound_self and params and params[0].name in ("self", "cls"):
-        params = params[1:]
+        params = params[1:]  # `self` is bound: the first argument is the first after it
     passed: dict[str, ast.expr] = {}
     for i, arg in enumerate(call.args):
         if isinstance(arg, ast.Starred):
-            break
+            break  # after `*args` the positions are not known
         if i < len(params) and params[i].kind in _POSITIONAL:
             passed[params[i].name] = arg
     passed.update({k.arg: k.value for k in call.keywords if k.arg})
@@ -226,20 +226,9 @@ def _reassigned(function: ast.AST, name: str) -> bool:
 
 def _receiving(call: ast.Call, name: str, signature: Signature, bound_self: bool) -> str | None:
     """The callee parameter that takes `name` as it is: `x=name`, or `name` at its position."""
-    for keyword in call.keywords:
-        if keyword.arg and isinstance(keyword.value, ast.Name) and keyword.value.id == name:
-            return keyword.arg if signature.param(keyword.arg) is not None else None
-    params = list(signature.params)
-    if bound_self and params and params[0].name in ("self", "cls"):
-        params = params[1:]  # `self` is bound: the first argument is the first after it
-    for i, arg in enumerate(call.args):
-        if isinstance(arg, ast.Starred):
-            return None  # after `*args` the positions are not known
-        if isinstance(arg, ast.Name) and arg.id == name:
-            if i >= len(params) or params[i].kind not in _POSITIONAL:
-                return None
-            return params[i].name
-    return None
+    return next((target for target, value in _arguments(call, signature, bound_self).items()
+                 if isinstance(value, ast.Name) and value.id == name
+                 and signature.param(target) is not None), None)
 
 
 def _entry(callee: ObjectFacts, name: str, param: Param) -> str | None:

@@ -25,6 +25,7 @@ class Sources:
         self.facts = facts
         self._files = files  # display -> (path, dotted module)
         self._trees: dict[str, ast.Module | None] = {}
+        self._definitions: dict[str, dict[tuple[str, int], Definition]] = {}  # display -> by (name, line)
 
     def tree(self, display: str) -> ast.Module | None:
         if display not in self._trees:
@@ -40,16 +41,17 @@ class Sources:
         return self._files.get(obj.file, (Path(), obj.module))[1]
 
     def definition(self, obj: ObjectFacts) -> Definition | None:
-        """The `class`/`def` statement of `obj`, found by name and line."""
-        tree = self.tree(obj.file)
-        if tree is None:
-            return None
-        for node in ast.walk(tree):
-            if (isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
-                    and node.name == obj.name
-                    and obj.line in (node.lineno, *(d.lineno for d in node.decorator_list))):
-                return node
-        return None
+        """The `class`/`def` statement of `obj`, found by name and line (its own line or a
+        decorator's: facts may give either). Each file is indexed once."""
+        if obj.file not in self._definitions:
+            tree = self.tree(obj.file)
+            index: dict[tuple[str, int], Definition] = {}
+            for node in ast.walk(tree) if tree is not None else ():
+                if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                    for line in (node.lineno, *(d.lineno for d in node.decorator_list)):
+                        index.setdefault((node.name, line), node)
+            self._definitions[obj.file] = index
+        return self._definitions[obj.file].get((obj.name, obj.line))
 
     def mro(self, cls: ObjectFacts) -> list[ObjectFacts]:
         """`cls` and its bases in Python's lookup order (C3), up to the first class that is not
