@@ -296,6 +296,11 @@ _DEFINITION = re.compile(r"\b(?:is|are|was|acts as|serves as)\s+(?:a|an|the)\s+(
 # "Computes the quantization of a scalar": what it does, named as a phrase, is a definition too
 _ACTION = re.compile(r"^\W*(?:it\s+|this\s+\w+\s+)?(?:computes?|implements?|performs?|applies|apply|"
                      r"calculates?|provides?)\s+(?:a|an|the)\s+([^.,;:()]+)", re.IGNORECASE)
+# "Decoder for the DeepLabV3 model.": a sentence without a verb names what the object is
+_NOMINAL = re.compile(r"^\W*(?:an?\s+|the\s+)?([A-Za-z][^.,;:()]*)", re.IGNORECASE)
+_FINITE_WORDS = "is are was were be been has have had can could will would may might must should does do did"
+_FINITE = frozenset(_FINITE_WORDS.split())
+_RELATIONS = frozenset({"of", "for"})  # "X of Y", "X for Y": the phrase goes on
 _PHRASE_ENDS = ("that which who whose for with without to in into from and or by on at over under "
                 "across between through after before about around against within via like "
                 "than when where as used using")
@@ -304,24 +309,32 @@ _ARTICLES = frozenset({"a", "an", "the"})
 
 
 def _definition_reasons(unit: str, sequences: list[list[str]]) -> Iterable[str]:
-    """"X is a <phrase>", "Computes the <phrase>": the phrase must be the facts', word for word
-    (up to stems and articles); two supported words side by side ("a linear layer") can still
-    be a claim they never make, and so can an "of" ("the quantization of a scalar" is not the
+    """"X is a <phrase>", "Computes the <phrase>", a sentence without a verb ("Decoder for the
+    DeepLabV3 model."): the phrase must be the facts', word for word (up to stems and
+    articles); two supported words side by side ("a linear layer") can still be a claim they
+    never make, and so can an "of" or a "for" ("the quantization of a scalar" is not the
     facts' "scalar quantization")."""
-    prose = _CODE_SPAN.sub(lambda m: m.group(2), unit)
-    for match in [*_DEFINITION.finditer(prose), *_ACTION.finditer(prose)]:
+    prose = _CODE_SPAN.sub(lambda m: m.group(2), _LIST_ITEM.sub("", unit))
+    matches = [(m, 1) for m in [*_DEFINITION.finditer(prose), *_ACTION.finditer(prose)]]
+    words = _words(prose)
+    if words and words[0] not in FUNCTION_WORDS - _ARTICLES and not _FINITE & set(words) \
+            and not unit.lstrip("-* ").startswith("`"):
+        # a name of two words at least: one word opening it is a verb ("Detect and ...") or a
+        # marker ("TODO: not stated."), not what the object is
+        matches += [(m, 2) for m in _NOMINAL.finditer(prose)]
+    for match, shortest in matches:
         phrase: list[str] = []
         for word in _words(match.group(1)):
-            if word == "of" and phrase and phrase[-1] != "of":
+            if word in _RELATIONS and phrase and phrase[-1] not in _RELATIONS:
                 phrase.append(word)  # the phrase goes on: "X of Y" claims a relation
                 continue
-            if word in _PHRASE_END or (phrase and phrase[-1] != "of" and word in FUNCTION_WORDS):
+            if word in _PHRASE_END or (phrase and phrase[-1] not in _RELATIONS and word in FUNCTION_WORDS):
                 break  # the noun phrase ends at a preposition, a verb ("built", "takes")
             if word not in FUNCTION_WORDS:
                 phrase.append(word)
-        while phrase and phrase[-1] == "of":
+        while phrase and phrase[-1] in _RELATIONS:
             phrase.pop()
-        if not phrase:
+        if len(phrase) < shortest:
             continue
         wanted = [stem(w) for w in phrase]
         if not any(_contains(sequence, wanted) for sequence in sequences):

@@ -116,6 +116,11 @@ def test_a_definition_must_be_the_facts_own_phrase(model, facts):
     assert kept == () and "the facts never call it 'stability of tiny network'" in reasons
     kept, reasons = reasons_of("Computes the network.", model, facts)
     assert kept  # "a tiny network": the phrase is the docstring's
+    # a sentence without a verb names what it is: "Decoder for ..." of a whole model is false
+    kept, reasons = reasons_of("Decoder for the tiny network.", model, facts)
+    assert kept == () and "the facts never call it 'decoder for tiny network'" in reasons
+    kept, _ = reasons_of("A tiny network.", model, facts)
+    assert kept
     kept, reasons = reasons_of("- This is a `TinyNet`.", model, facts)
     assert kept == () and "it says nothing but the object's name" in reasons
 
