@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -47,7 +46,7 @@ def _sentence(seed: int, words: int) -> str:
     return " ".join(picked).capitalize() + "."
 
 
-def synthetic_corpus(folder: Path, count: int) -> Path:
+def synthetic_corpus(folder: Path, count: int, answer_sentences: int = 6) -> Path:
     records = []
     for i in range(count):
         name = f"Block{i}"
@@ -59,7 +58,7 @@ def synthetic_corpus(folder: Path, count: int) -> Path:
             f"Parameters:\n{params}\nDocstring:\n> {_sentence(i, 14)}\n> {_sentence(i + 5, 12)}\n"
             "Write the overview section."
         )
-        completion = " ".join(_sentence(i + k, 12) for k in range(6 + i % 3))
+        completion = " ".join(_sentence(i + k, 12) for k in range(answer_sentences + i % 3))
         records.append(CorpusRecord(
             id=record_id("overview", name, completion), label="overview", object=name,
             group=f"g{i % 5}", source="tinyformer/layers.py",
@@ -73,9 +72,10 @@ def synthetic_corpus(folder: Path, count: int) -> Path:
     return folder
 
 
-def run_docgen(corpus: Path, out: Path, steps: int, extra: list[str]) -> dict[str, object]:
+def run_docgen(corpus: Path, out: Path, steps: int, extra: list[str],
+               max_length: int = MAX_LENGTH) -> dict[str, object]:
     command = [sys.executable, "-m", "docgen_plugin.cli", "finetune", str(corpus), "-o", str(out),
-               "--max-steps", str(steps), "--batch-size", str(BATCH), "--max-length", str(MAX_LENGTH),
+               "--max-steps", str(steps), "--batch-size", str(BATCH), "--max-length", str(max_length),
                "--lora-rank", str(RANK), "--lora-alpha", str(ALPHA), "--lora-dropout", str(DROPOUT),
                "--learning-rate", str(LR), "--save-steps", str(steps * 10), "--no-progress", *extra]
     start = time.perf_counter()
@@ -167,7 +167,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="docgen-ft-bench-") as tmp:
         root = Path(tmp)
         corpus = synthetic_corpus(root / "corpus", BATCH * args.steps)
-        print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; "
+        from docgen_plugin.finetune.training_record import cpu_model
+        from docgen_plugin.generate.models import cpu_has_bf16
+
+        print(f"CPU: {cpu_model()}, {os.cpu_count()} CPUs, bf16 {'yes' if cpu_has_bf16() else 'no'}; "
               f"{args.steps} steps of {BATCH} x <= {MAX_LENGTH} tokens; LoRA r={RANK} on all projections")
         results = {}
         for name, runner in (("docgen finetune", run_docgen), ("TRL SFTTrainer (defaults)", run_trl)):

@@ -63,6 +63,8 @@ class Settings:
         default_factory=dict, metadata={"help": "Extra heading -> section kind mappings."}
     )
     max_new_tokens: int = field(default=160, metadata={"help": "Token budget per section."})
+    prompt_tokens: int = field(default=0, metadata={
+        "help": "Fit longer prompts to this many tokens, as training fits them (0: no limit)."})
     batch_size: int = field(
         default=64, metadata={"help": "Prompts generated together (one batch pays: ~8 MB each)."}
     )
@@ -92,7 +94,9 @@ class Settings:
     learning_rate: float = field(default=2e-4, metadata={"help": "LoRA learning rate."})
     epochs: float = field(default=2.0, metadata={"help": "Passes over the training split."})
     train_batch_size: int = field(default=8, metadata={"help": "Sequences per training step."})
-    max_length: int = field(default=384, metadata={"help": "Tokens per training sequence (prompt+answer)."})
+    max_length: int = field(
+        default=0,
+        metadata={"help": "Tokens per training sequence (prompt+answer); 0: chosen from the corpus."})
     lora_rank: int = field(default=16, metadata={"help": "LoRA rank r."})
     lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha (scale = alpha / r)."})
     lora_dropout: float = field(default=0.05, metadata={"help": "LoRA dropout probability."})
@@ -123,6 +127,8 @@ class Settings:
             )
         if self.max_new_tokens < 1 or self.batch_size < 1:
             raise SettingsError("max-new-tokens and batch-size must be positive")
+        if self.prompt_tokens < 0 or self.max_length < 0:
+            raise SettingsError("prompt-tokens and max-length must be 0 (no limit / chosen) or positive")
 
     @property
     def root_path(self) -> Path:

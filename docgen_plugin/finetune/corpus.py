@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from docgen_plugin.checks.pages.reader import discover_pages
 from docgen_plugin.errors import CorpusError
@@ -254,10 +255,29 @@ def build_corpus(sources: Sequence[str], out: Path, settings: Settings) -> Corpu
                   "corpus_max_chars": settings.corpus_max_chars,
                   "validation_share": settings.validation_share, "test_share": settings.test_share},
         problems=found.problems,
+        tokens=_token_lengths(records, settings),
     )
     write_card(out, card)
     return CorpusSummary(out=out, counts=card["counts"], removed=dict(card["removed"]),
                          problems=tuple(found.problems), sources=tuple(source_rows))
+
+
+def _token_lengths(records: Sequence[CorpusRecord], settings: Settings) -> dict[str, Any]:
+    """The data card's token lengths under the base model's tokenizer, when it is ready to
+    load (a model not yet converted is not converted for this)."""
+    from docgen_plugin.errors import DocgenError
+    from docgen_plugin.finetune.corpus_datacard import token_lengths
+    from docgen_plugin.generate.models import cache_problem, load_tokenizer, resolve_model
+
+    try:
+        resolved = resolve_model(replace(settings, adapter="none"))
+        if resolved.embedded and cache_problem(resolved, full=False):
+            return {"note": "Not measured: the default model is not prepared yet "
+                            "(`docgen model prepare`, then rebuild the corpus)."}
+        tokenizer = load_tokenizer(resolved)
+        return {"model": resolved.name, "labels": token_lengths(records, tokenizer)}
+    except DocgenError as error:
+        return {"note": f"Not measured: {error}"}
 
 
 def _why_empty(sources: Sequence[str], code: list[str], folders: dict[str, Path],

@@ -73,6 +73,29 @@ def _lengths(records: Sequence[CorpusRecord]) -> dict[str, dict[str, int]]:
     return out
 
 
+def token_lengths(records: Sequence[CorpusRecord], tokenizer: Any) -> dict[str, dict[str, dict[str, int]]]:
+    """Prompt and answer tokens per label (before any fitting), under the model's tokenizer:
+    what `max-length` has to hold, visible before training."""
+    from docgen_plugin.finetune.training_data import record_lengths
+
+    by_label: dict[str, tuple[list[int], list[int]]] = {}
+    for record in records:
+        prompt, answer = record_lengths(tokenizer, record)
+        prompts, answers = by_label.setdefault(record.label, ([], []))
+        prompts.append(prompt)
+        answers.append(answer)
+    return {label: {"prompt": _spread(prompts), "answer": _spread(answers),
+                    "total": _spread([p + a for p, a in zip(prompts, answers)])}
+            for label, (prompts, answers) in sorted(by_label.items())}
+
+
+def _spread(values: list[int]) -> dict[str, int]:
+    values = sorted(values)
+    return {"min": values[0], "median": int(statistics.median(values)),
+            "p90": values[min(len(values) - 1, int(0.9 * len(values)))],
+            "p95": values[min(len(values) - 1, int(0.95 * len(values)))], "max": values[-1]}
+
+
 def _bias(records: Sequence[CorpusRecord], terms: Sequence[str]) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     patterns = {term: re.compile(rf"\b{re.escape(term)}\b", re.I) for term in terms}
@@ -104,6 +127,7 @@ def build_card(
     prompt_version: str,
     settings: Mapping[str, Any],
     problems: Sequence[str],
+    tokens: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The data card's content (JSON-ready)."""
     records = [r for split in SPLITS for r in splits.get(split, ())]
@@ -122,6 +146,7 @@ def build_card(
         "groups": {split: len({r.group for r in splits.get(split, ())}) for split in SPLITS},
         "removed": dict(sorted(removed.items())),
         "lengths": _lengths(records),
+        "token_lengths": dict(tokens or {}),
         "audit": {
             "label_imbalance": {"ratio": round(ratio, 2), "flagged": ratio > IMBALANCE_LIMIT,
                                 "limit": IMBALANCE_LIMIT},
@@ -155,6 +180,7 @@ def card_markdown(card: Mapping[str, Any]) -> str:
               "| --- | --- | --- | --- | --- |"]
     lines += [f"| {label} | {v['min']} | {v['median']} | {v['p90']} | {v['max']} |"
               for label, v in card["lengths"].items()]
+    lines += _token_lines(card.get("token_lengths") or {})
     audit = card["audit"]
     imbalance = audit["label_imbalance"]
     flag = " **flagged**" if imbalance["flagged"] else ""
@@ -177,6 +203,21 @@ def card_markdown(card: Mapping[str, Any]) -> str:
     if card.get("problems"):
         lines += ["", "## Input that could not be read", ""] + [f"- {p}" for p in card["problems"]]
     return "\n".join(lines) + "\n"
+
+
+def _token_lines(tokens: Mapping[str, Any]) -> list[str]:
+    lines = ["", "## Length of prompts and answers (tokens)", ""]
+    if "note" in tokens or not tokens.get("labels"):
+        return [*lines, tokens.get("note", "Not measured.")]
+    lines += [f"Tokenizer of `{tokens['model']}`, prompts before fitting. `docgen finetune` fits "
+              "longer prompts to `max-length` and chooses it from these when it is not set.", "",
+              "| Label | prompt median | prompt p95 | answer median | answer p95 | total p95 | total max |",
+              "| --- | --- | --- | --- | --- | --- | --- |"]
+    for label, v in tokens["labels"].items():
+        lines.append(f"| {label} | {v['prompt']['median']} | {v['prompt']['p95']} | "
+                     f"{v['answer']['median']} | {v['answer']['p95']} | {v['total']['p95']} | "
+                     f"{v['total']['max']} |")
+    return lines
 
 
 def write_card(out: Path, card: Mapping[str, Any]) -> None:

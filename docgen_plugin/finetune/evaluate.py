@@ -34,6 +34,8 @@ from docgen_plugin.finetune.metrics import ItemScore, Summary, aggregate_by_labe
 from docgen_plugin.finetune.metrics import score_item as _score
 from docgen_plugin.finetune.records import CorpusRecord, by_label, read_split
 from docgen_plugin.generate.generator import Decoding
+from docgen_plugin.generate.messages import Message
+from docgen_plugin.generate.prompt_fit import BudgetFitter
 from docgen_plugin.generate.prompts import PROMPT_VERSION, Example, messages_hash
 from docgen_plugin.sections.catalogue import Catalogue, SectionSpec, build_catalogue
 from docgen_plugin.settings import Settings
@@ -47,7 +49,6 @@ SYSTEMS = (BASE, FEW_SHOT, ADAPTER)
 GENERATIONS = "generations.jsonl"
 MAX_SHOT_CHARS = 600  # longer examples are used only when a label has too few short ones
 
-Message = dict[str, str]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -353,10 +354,11 @@ def evaluate(
     pending: dict[str, list[_Pending]] = {s: [] for s in options.systems}
     prompt_hashes: dict[str, list[str]] = {s: [] for s in options.systems}
     keys: dict[str, list[str]] = {s: [] for s in options.systems}
+    fit = BudgetFitter(settings)  # the base model's tokenizer: the adapter does not change it
     for system in options.systems:
         model = resolved[system]
         for index, (record, spec) in enumerate(zip(records, specs)):
-            messages = prompt_for(system, record, examples.get(record.label, ()))
+            messages = fit(prompt_for(system, record, examples.get(record.label, ())))
             budget = min(spec.max_new_tokens, settings.max_new_tokens)
             prompt_hash = messages_hash(messages)
             key = generation_key(

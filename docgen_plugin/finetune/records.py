@@ -19,12 +19,12 @@ from typing import Any
 from docgen_plugin.errors import CorpusError
 from docgen_plugin.facts.model import Facts, ObjectFacts, from_dict
 from docgen_plugin.files import atomic_open
+from docgen_plugin.generate.messages import Message
 
 SPLITS = ("train", "validation", "test")
 DATACARD_JSON = "datacard.json"
 DATACARD_MD = "datacard.md"
 
-Message = dict[str, str]
 
 
 @dataclass(frozen=True, kw_only=True)

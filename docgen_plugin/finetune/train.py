@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from docgen_plugin.errors import CorpusError, SettingsError
+from docgen_plugin.finetune.max_length import AUTO
 from docgen_plugin.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ RUN_FILE = "docgen_run.json"
 RANKS = "ranks"
 ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
 PAD_MULTIPLE = 64  # batch widths round up to this: a handful of shapes per run, not hundreds
+MAX_DROPPED_SHARE = 0.05  # more examples than this not fitting is an error, not a warning
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,7 +47,8 @@ class TrainOptions:
     learning_rate: float = field(default=2e-4, metadata={"help": "Peak learning rate (linear decay)."})
     epochs: float = field(default=2.0, metadata={"help": "Passes over the training split."})
     batch_size: int = field(default=8, metadata={"help": "Sequences per step and process."})
-    max_length: int = field(default=384, metadata={"help": "Tokens per sequence (prompt + answer)."})
+    max_length: int = field(
+        default=AUTO, metadata={"help": "Tokens per sequence (prompt + answer); 0: chosen from the corpus."})
     lora_rank: int = field(default=16, metadata={"help": "LoRA rank r."})
     lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha (scale alpha / r)."})
     lora_dropout: float = field(default=0.05, metadata={"help": "LoRA dropout probability."})
@@ -60,11 +63,14 @@ class TrainOptions:
     lean_layers: bool = field(default=True, metadata={"help": "docgen's fused LoRA layers (Llama)."})
 
     def __post_init__(self) -> None:
-        positive = ("learning_rate", "epochs", "batch_size", "max_length", "lora_rank", "lora_alpha",
+        positive = ("learning_rate", "epochs", "batch_size", "lora_rank", "lora_alpha",
                     "save_steps", "gradient_accumulation")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name.replace('_', '-')} must be positive, not {getattr(self, name)}")
+        if self.max_length < 0:
+            raise SettingsError(
+                f"max-length must be positive (or 0: chosen from the corpus), not {self.max_length}")
         if not 0 <= self.lora_dropout < 1 or self.weight_decay < 0 or self.early_stopping_patience < 0:
             raise SettingsError("lora-dropout must be in [0, 1); weight-decay and patience >= 0")
 
@@ -423,20 +429,30 @@ def run_training(
     loaded = load_model(resolved, dtype=base_dtype, device="cpu", progress=progress and main)
     _threads(int(os.environ.get("LOCAL_WORLD_SIZE", world_size)))
     tokenizer = loaded.tokenizer
+    length_choice = None
+    if options.max_length == AUTO:
+        length_choice = _choose_length(tokenizer, train_records, loaded.model.config, options)
+        options = replace(options, max_length=length_choice.max_length)
+        if main:
+            print(f"docgen: {length_choice.describe()}")
     train_data = encode_records(tokenizer, train_records, options.max_length)
     validation_data = encode_records(tokenizer, validation_records, options.max_length)
-    if not train_data.examples:
-        raise CorpusError(
-            f"{corpus / 'train.jsonl'}: all {len(train_records)} examples are longer than "
-            f"max-length {options.max_length} tokens; raise --max-length",
-            str(corpus / "train.jsonl"),
-        )
+    for name, data in (("train", train_data), ("validation", validation_data)):
+        if data.dropped_share > MAX_DROPPED_SHARE:
+            split = corpus / f"{name}.jsonl"
+            raise CorpusError(
+                f"{split}: {len(data.dropped)} of {len(data.examples) + len(data.dropped)} "
+                f"examples do not fit max-length {options.max_length} even with their prompt "
+                "fitted; raise --max-length, or rebuild the corpus with a lower `corpus-max-chars`",
+                str(split),
+            )
     if main:
         for name, data in (("train", train_data), ("validation", validation_data)):
-            if data.truncated or data.dropped:
+            if data.fitted or data.truncated or data.dropped:
                 print(
-                    f"docgen: {name}: {len(data.truncated)} answers cut and {len(data.dropped)} "
-                    f"examples dropped to fit max-length {options.max_length}"
+                    f"docgen: {name}: {len(data.fitted)} prompts fitted, {len(data.truncated)} "
+                    f"answers cut and {len(data.dropped)} examples dropped to fit max-length "
+                    f"{options.max_length}"
                 )
     evaluate = bool(validation_data.examples)
     if not evaluate and main:
@@ -501,7 +517,9 @@ def run_training(
             corpus=corpus,
             data_hash=data_hash,
             from_adapter=from_adapter,
-            data={"train": train_data.summary(), "validation": validation_data.summary()},
+            data={"train": train_data.summary(), "validation": validation_data.summary(),
+                  "max_length": length_choice.as_dict() if length_choice else {
+                      "max_length": options.max_length, "reason": "set"}},
             tokens=tokens,
             meter=meter,
             wall=meter.wall_seconds,
@@ -515,6 +533,15 @@ def run_training(
             shutil.rmtree(out / CHECKPOINTS, ignore_errors=True)
     trainer.accelerator.wait_for_everyone()
     return TrainResult(adapter=out, record=record)
+
+
+def _choose_length(tokenizer: Any, records: Sequence[Any], config: Any, options: TrainOptions) -> Any:
+    from docgen_plugin.finetune.max_length import choose_max_length, memory_cap, position_limit
+    from docgen_plugin.finetune.training_data import record_lengths
+
+    lengths = [sum(record_lengths(tokenizer, r)) for r in records]
+    cap = min(position_limit(config), memory_cap(config, options.batch_size))
+    return choose_max_length(lengths, cap)
 
 
 def _all_ranks_sum(value: int) -> int:

@@ -6,11 +6,15 @@ model at draft time. The answer is what the same template appends for an assista
 (the human text and the end-of-turn token, e.g. `<|im_end|>`), tokenised on its own. Labels
 are -100 on every prompt token and the answer's ids after it: an exact completion-only mask,
 with no response-template search that could miss and silently drop an example.
+
+A prompt too long for the room its answer leaves is fitted (`generate.prompt_fit`, the same
+cuts drafting makes at the same budget) before any answer is cut or example dropped.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,12 +29,15 @@ MIN_ANSWER_TOKENS = 16
 
 @dataclass(frozen=True)
 class Example:
-    """One tokenised record: prompt and answer ids, and whether the answer was cut."""
+    """One tokenised record: prompt and answer ids, what was cut from the prompt to fit, and
+    whether the answer was cut."""
 
     record_id: str
     prompt_ids: tuple[int, ...]
     answer_ids: tuple[int, ...]
     truncated: bool = False
+    prompt_cut: int = 0  # prompt tokens the fitting removed
+    cuts: tuple[str, ...] = ()  # the fitting's steps (`prompt_fit.CUTS`)
 
     @property
     def input_ids(self) -> list[int]:
@@ -56,26 +63,51 @@ class Encoded:
     def tokens(self) -> int:
         return sum(len(e) for e in self.examples)
 
+    @property
+    def fitted(self) -> tuple[Example, ...]:
+        return tuple(e for e in self.examples if e.cuts)
+
+    @property
+    def dropped_share(self) -> float:
+        total = len(self.examples) + len(self.dropped)
+        return len(self.dropped) / total if total else 0.0
+
     def summary(self) -> dict[str, Any]:
+        fitted = self.fitted
+        cut = sorted(e.prompt_cut for e in fitted)
         return {
             "examples": len(self.examples),
             "truncated": len(self.truncated),
             "dropped": len(self.dropped),
             "tokens": self.tokens,
+            "prompts_fitted": len(fitted),
+            "prompt_tokens_cut": {
+                "total": sum(cut),
+                "median": cut[len(cut) // 2] if cut else 0,
+                "max": cut[-1] if cut else 0,
+            },
+            "cuts": dict(sorted(Counter(c for e in fitted for c in e.cuts).items())),
             "truncated_ids": list(self.truncated),
             "dropped_ids": list(self.dropped),
         }
 
 
-def prompt_and_answer(tokenizer: Any, record: CorpusRecord) -> tuple[str, str]:
-    """The draft-time prompt text and the text the chat template appends for the answer."""
+def _check_template(tokenizer: Any) -> None:
     if not getattr(tokenizer, "chat_template", None):
         raise ModelError("the tokenizer has no chat template; fine-tune an instruct model")
+
+
+def _messages(record: CorpusRecord) -> list[dict[str, str]]:
     messages = [dict(m) for m in record.messages]
     if not messages:
         raise CorpusError(f"record {record.id} ({record.object}) has no prompt messages", record.source)
+    return messages
+
+
+def _render(tokenizer: Any, messages: list[dict[str, str]], completion: str) -> tuple[str, str]:
+    """The prompt text (with the generation prompt) and what the template appends for the answer."""
     prompt = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-    turn = [*messages, {"role": "assistant", "content": record.completion}]
+    turn = [*messages, {"role": "assistant", "content": completion}]
     full = tokenizer.apply_chat_template(turn, add_generation_prompt=False, tokenize=False)
     if not full.startswith(prompt):
         raise ModelError(
@@ -85,26 +117,52 @@ def prompt_and_answer(tokenizer: Any, record: CorpusRecord) -> tuple[str, str]:
     return prompt, full[len(prompt) :]
 
 
-def encode_record(tokenizer: Any, record: CorpusRecord, max_length: int) -> Example | None:
-    """`record` as an `Example` (answer cut to fit `max_length`), or None if it cannot fit."""
-    prompt, answer = prompt_and_answer(tokenizer, record)
+def _ids(tokenizer: Any, text: str) -> list[int]:
     # the template writes the special tokens itself (as `Generator.render` relies on)
-    prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
-    answer_ids = tokenizer(answer, add_special_tokens=False)["input_ids"]
+    return list(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+def prompt_budget(max_length: int, answer_tokens: int) -> int:
+    """Tokens the prompt may take: what the answer leaves, but never under half the length
+    (a long answer is cut rather than the prompt emptied)."""
+    return max(max_length - answer_tokens, max_length // 2)
+
+
+def record_lengths(tokenizer: Any, record: CorpusRecord) -> tuple[int, int]:
+    """The record's prompt and answer tokens before any fitting."""
+    _check_template(tokenizer)
+    prompt, answer = _render(tokenizer, _messages(record), record.completion)
+    return len(_ids(tokenizer, prompt)), len(_ids(tokenizer, answer))
+
+
+def encode_record(tokenizer: Any, record: CorpusRecord, max_length: int) -> Example | None:
+    """`record` as an `Example`: its prompt fitted to what the answer leaves of `max_length`
+    (`prompt_fit`, as drafting fits it to the same budget), the answer cut only if the fitted
+    prompt still leaves too little; None if not even `MIN_ANSWER_TOKENS` of it fit."""
+    from docgen_plugin.generate.prompt_fit import fit_messages, token_counter
+
+    _check_template(tokenizer)
+    messages = _messages(record)
+    _, answer = _render(tokenizer, messages, record.completion)
+    answer_ids = _ids(tokenizer, answer)
+    fitted = fit_messages(messages, prompt_budget(max_length, len(answer_ids)), token_counter(tokenizer))
+    prompt, _ = _render(tokenizer, fitted.messages, record.completion)
+    prompt_ids = _ids(tokenizer, prompt)
     room = max_length - len(prompt_ids)
     if room < min(MIN_ANSWER_TOKENS, len(answer_ids)) or not answer_ids:
         return None
-    truncated = len(answer_ids) > room
     return Example(
         record_id=record.id,
         prompt_ids=tuple(prompt_ids),
         answer_ids=tuple(answer_ids[:room]),
-        truncated=truncated,
+        truncated=len(answer_ids) > room,
+        prompt_cut=fitted.original_tokens - fitted.tokens,
+        cuts=fitted.cuts,
     )
 
 
 def encode_records(tokenizer: Any, records: Sequence[CorpusRecord], max_length: int) -> Encoded:
-    """Tokenise a split; counts (never hides) the examples cut or dropped for length."""
+    """Tokenise a split; counts (never hides) the prompts fitted, answers cut, examples dropped."""
     examples: list[Example] = []
     truncated: list[str] = []
     dropped: list[str] = []

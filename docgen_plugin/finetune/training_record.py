@@ -138,15 +138,24 @@ def markdown(record: dict[str, Any]) -> str:
         "",
         "## Data",
         "",
-        "| split | examples | truncated | dropped | tokens |",
-        "|---|---:|---:|---:|---:|",
+        "| split | examples | prompts fitted | prompt tokens cut (median / max) | answers cut "
+        "| dropped | tokens |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for split in ("train", "validation"):
         s = data.get(split, {})
+        cut = s.get("prompt_tokens_cut", {})
         lines.append(
-            f"| {split} | {s.get('examples', 0)} | {s.get('truncated', 0)} | {s.get('dropped', 0)} "
-            f"| {s.get('tokens', 0)} |"
+            f"| {split} | {s.get('examples', 0)} | {s.get('prompts_fitted', 0)} | "
+            f"{cut.get('median', 0)} / {cut.get('max', 0)} | {s.get('truncated', 0)} | "
+            f"{s.get('dropped', 0)} | {s.get('tokens', 0)} |"
         )
+    length = data.get("max_length") or {}
+    if length:
+        lines += ["", f"max-length {length.get('max_length')}: {length.get('reason')}"
+                  + (f" (whole at {length['whole_length']}, cap {length['cap']}, "
+                     f"{length['whole_share']:.0%} of the training examples whole)"
+                     if "whole_length" in length else "")]
     lines += ["", "## Hyper-parameters", "", "| | |", "|---|---|"]
     lines += [f"| {k} | {_fmt(v)} |" for k, v in record.get("hyperparameters", {}).items()]
     lines += ["", "## Results", "", "| | |", "|---|---|"]

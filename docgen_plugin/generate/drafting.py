@@ -23,6 +23,7 @@ from docgen_plugin.errors import SourceError
 from docgen_plugin.facts.model import Facts, ObjectFacts
 from docgen_plugin.generate.cache import CacheEntry, DraftCache, cache_key
 from docgen_plugin.generate.generator import Decoding, clean_prose
+from docgen_plugin.generate.prompt_fit import BudgetFitter
 from docgen_plugin.generate.prompts import (
     Example,
     build_messages,
@@ -270,6 +271,7 @@ def draft_sections(
     jobs: list[_Job] = []
     hashes: tuple[str, str | None] | None = None
     resolved = [(find_object(facts, r.object), catalogue.spec(r.section)) for r in requests]
+    fit = BudgetFitter(settings)
     # calls of the objects in the project's tests, examples and pages (only when needed)
     sites = usage_sites(facts, settings.root_path, [o for o, s in resolved if s.table == "usage"])
     for index, (request, (obj, spec)) in enumerate(zip(requests, resolved)):
@@ -288,9 +290,9 @@ def draft_sections(
             drafts[index] = _without_docstring(request, spec, obj, facts, table, fingerprint)
             continue
         previous = prose_part(request.previous) if request.previous is not None else None
-        messages = build_messages(
+        messages = fit(build_messages(
             obj, spec, facts, examples=examples, previous=previous, changes=request.changes
-        )
+        ))
         if hashes is None:
             hashes = _model_hashes(settings)
         budget = min(spec.max_new_tokens, settings.max_new_tokens)
@@ -320,7 +322,7 @@ def draft_sections(
         logger.info("docgen: drafting %d section(s) (%d cached)", len(jobs),
                     sum(d is not None for d in drafts))
         ready = _make(generator, settings)
-        for job, draft in _generate(ready, jobs, facts, cache, explain, examples):
+        for job, draft in _generate(ready, jobs, facts, cache, explain, examples, fit):
             drafts[job.index] = draft
     return [d for d in drafts if d is not None]
 
@@ -359,6 +361,7 @@ def _generate(
     cache: DraftCache,
     explain: bool,
     examples: Sequence[Example],
+    fit: BudgetFitter,
 ) -> list[tuple[_Job, Draft]]:
     finished: list[tuple[_Job, Draft]] = []
     failed: list[tuple[_Job, tuple[str, ...]]] = []
@@ -388,12 +391,12 @@ def _generate(
     retry = [job for job, _ in failed]
     first_reasons = {job.index: reasons for job, reasons in failed}
     prompts = [
-        build_messages(
+        fit(build_messages(
             job.obj, job.spec, facts, examples=examples,
             errors=first_reasons[job.index][:MAX_ERRORS_IN_PROMPT],
             previous=prose_part(job.request.previous) if job.request.previous else None,
             changes=job.request.changes,
-        )
+        ))
         for job in retry
     ]
 

@@ -24,12 +24,12 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from docgen_plugin.errors import ModelError
+from docgen_plugin.generate.messages import Messages
 from docgen_plugin.generate.models import LoadedModel, load_model, resolve_model
 from docgen_plugin.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-Messages = list[dict[str, str]]
 ResultCallback = Callable[[int, str], None]
 
 

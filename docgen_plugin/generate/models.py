@@ -748,6 +748,19 @@ def _load_folder(path: Path, dtype: str) -> tuple[Any, Any]:
     return model, tokenizer
 
 
+def load_tokenizer(resolved: ResolvedModel) -> Any:
+    """The model's tokenizer alone (prompt fitting, the data card's token lengths)."""
+    from transformers import AutoTokenizer
+
+    if resolved.embedded:
+        ensure_converted(resolved, progress=False)
+    try:
+        return AutoTokenizer.from_pretrained(resolved.path, local_files_only=True, trust_remote_code=False)
+    except (OSError, ValueError) as error:
+        raise ModelError(
+            f"{resolved.path}: cannot load the tokenizer ({error})", str(resolved.path)) from error
+
+
 def _apply_adapter(model: Any, adapter: Path) -> Any:
     from peft import PeftModel
 

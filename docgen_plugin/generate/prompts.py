@@ -17,15 +17,15 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from docgen_plugin.facts.model import Facts, ObjectFacts, Param, Signature
+from docgen_plugin.generate.messages import Message
 from docgen_plugin.sections.catalogue import SectionSpec, category
 from docgen_plugin.sections.context import context_fingerprint, context_objects
 from docgen_plugin.sections.render import related_config
 
-PROMPT_VERSION = "2"  # 2: behaviour facts in the facts block; prose kinds only
+PROMPT_VERSION = "3"  # 2: behaviour facts in the facts block; 3: prompts fitted to a budget
 MAX_DOCSTRING_CHARS = 700  # a 135M model on CPU: every prompt token costs time
 MAX_FIELDS = 16
 
-Message = dict[str, str]
 
 SYSTEM = (
     "You write one section of the documentation of a Python machine-learning library, in "

@@ -44,11 +44,11 @@ from typing import Any
 
 from docgen_plugin.errors import ModelError, SettingsError
 from docgen_plugin.generate.generator import token_budgets
+from docgen_plugin.generate.messages import Messages
 from docgen_plugin.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-Messages = list[dict[str, str]]
 ResultCallback = Callable[[int, str], None]
 
 SCHEME = "openai://"

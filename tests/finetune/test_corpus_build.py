@@ -256,6 +256,27 @@ def test_datacard(built: tuple[Path, list, object]) -> None:
     audit = card["audit"]
     assert {"label_imbalance", "near_duplicate_clusters", "bias_terms", "top_sources"} <= set(audit)
     assert "Data card" in (out / DATACARD_MD).read_text()
+    # the session's home has no converted default model: token lengths are not measured, and
+    # the card says how to get them (nothing is converted for a data card)
+    assert "docgen model prepare" in card["token_lengths"]["note"]
+
+
+def test_datacard_token_lengths(project: Path, tiny_model_dir: Path) -> None:
+    from docgen_plugin.finetune.training_data import record_lengths
+    from docgen_plugin.generate.models import load_tokenizer, resolve_model
+
+    out = project / "tokens"
+    settings = _settings(project, model=str(tiny_model_dir))
+    build_corpus(["demo", "docs"], out, settings)
+    card = json.loads((out / DATACARD_JSON).read_text())
+    tokens = card["token_lengths"]["labels"]
+    tokenizer = load_tokenizer(resolve_model(settings))
+    overview = [r for r in _records(out) if r.label == "overview"]
+    prompts = sorted(record_lengths(tokenizer, r)[0] for r in overview)
+    assert tokens["overview"]["prompt"]["max"] == prompts[-1]
+    assert tokens["overview"]["prompt"]["min"] == prompts[0]
+    assert {"prompt", "answer", "total"} <= set(tokens["overview"])
+    assert "prompts and answers (tokens)" in (out / DATACARD_MD).read_text()
 
 
 def test_same_seed_same_corpus(project: Path) -> None:

@@ -127,3 +127,44 @@ def test_help_does_not_import_torch() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "--resume" in done.stdout and "--from-adapter" in done.stdout
+
+
+def test_max_length_is_chosen_from_the_corpus_and_capped() -> None:
+    from types import SimpleNamespace
+
+    from docgen_plugin.finetune.max_length import MIN_LENGTH, choose_max_length, memory_cap
+
+    lengths = [100 + i for i in range(19)] + [1000]  # one long outlier
+    choice = choose_max_length(lengths, cap=4096)
+    assert choice.max_length == 128 and choice.whole_share == 0.95  # 95 % whole, not the outlier
+    assert "95%" in choice.reason
+    capped = choose_max_length([300] * 10, cap=200)
+    assert capped.max_length == 192 and capped.whole_length == 320 and "capped" in capped.reason
+    assert capped.whole_share == 0.0
+    assert choose_max_length([10, 20], cap=4096).max_length == MIN_LENGTH
+    config = SimpleNamespace(hidden_size=576, num_hidden_layers=30)
+    # linear in memory, inverse in batch and in the model's width times depth
+    assert abs(memory_cap(config, 8, memory=16 * 10**9) - 2 * memory_cap(config, 8, memory=8 * 10**9)) <= 1
+    wider = SimpleNamespace(hidden_size=1152, num_hidden_layers=30)
+    assert memory_cap(wider, 8, memory=8 * 10**9) == memory_cap(config, 16, memory=8 * 10**9)
+    assert memory_cap(config, 16, memory=8 * 10**9) < memory_cap(config, 8, memory=8 * 10**9)
+
+
+def test_more_than_five_percent_dropped_is_an_error_naming_the_fix(
+    tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dataclasses import replace
+
+    from docgen_plugin.finetune.records import write_split
+
+    corpus = write_corpus(tmp_path / "corpus", train=16, validation=2)
+    records = [make_record(i) for i in range(16)]
+    # two prompts far over any budget (not a facts block: nothing to fit): 2 of 16 dropped
+    long = {"role": "user", "content": "Describe it. " * 400}
+    records[:2] = [replace(r, messages=(r.messages[0], long)) for r in records[:2]]
+    write_split(corpus, "train", records)
+    code = main(["finetune", str(corpus), "-o", str(tmp_path / "out"), "--model", str(tiny_model_dir),
+                 "--max-length", "256", "--max-steps", "1", "--no-progress"])
+    error = capsys.readouterr().err
+    assert code != 0 and "train.jsonl: 2 of 16 examples do not fit max-length 256" in error
+    assert "--max-length" in error and "corpus-max-chars" in error and "Traceback" not in error

@@ -53,6 +53,11 @@ def test_training_record_has_the_fields(trained: tuple[Path, Path], tiny_model_d
     assert set(hyper["target_modules"]) == {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
                                             "up_proj", "down_proj"}
     assert record["data"]["train"]["examples"] == 8 and record["data"]["train"]["dropped"] == 0
+    # no --max-length: chosen from the corpus, and the record says how
+    length = record["data"]["max_length"]
+    assert hyper["max_length"] == length["max_length"] >= 128 and "whole" in length["reason"]
+    assert length["whole_share"] == 1.0 and record["data"]["train"]["prompts_fitted"] == 0
+    assert "max-length" in (out / "training_record.md").read_text()
     metrics = record["metrics"]
     for key in ("validation_loss", "final_train_loss", "tokens_per_second", "wall_seconds",
                 "peak_rss_bytes_rank0", "train_tokens"):
