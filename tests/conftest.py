@@ -102,6 +102,28 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return shared_build(tmp_path_factory, "tiny-model", build_tiny_model)
 
 
+def build_tiny_gpt2(folder: Path) -> None:
+    """A random 2-layer GPT-2 (Conv1D projections, no q_proj) with the SmolLM2 tokenizer."""
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    tokenizer = smollm2_tokenizer()  # its chat template: docgen drafts instruct models only
+    torch.manual_seed(0)
+    config = GPT2Config(
+        vocab_size=len(tokenizer), n_positions=1024, n_embd=32, n_layer=2, n_head=2,  # type: ignore[arg-type]
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,  # type: ignore[attr-defined]
+        pad_token_id=tokenizer.pad_token_id,  # type: ignore[attr-defined]
+    )
+    GPT2LMHeadModel(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def tiny_gpt2_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A causal LM that is not a Llama, for the tests of other architectures."""
+    return shared_build(tmp_path_factory, "tiny-gpt2", build_tiny_gpt2)
+
+
 @pytest.fixture(scope="session")
 def default_model_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A docgen home where the embedded default model is already converted (once per run).

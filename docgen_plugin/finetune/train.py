@@ -31,7 +31,11 @@ from docgen_plugin.settings import Settings
 
 logger = logging.getLogger(__name__)
 
+# LoRA on every attention and MLP projection: the Llama family's names (the embedded default,
+# Qwen2, Mistral ...); any other causal LM gets peft's "all-linear" (every Linear/Conv1D but
+# the head), so a GPT-2 or another architecture trains without a table per model.
 TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+ALL_LINEAR = "all-linear"
 CHECKPOINTS = "checkpoints"
 RUN_FILE = "docgen_run.json"
 RANKS = "ranks"
@@ -306,11 +310,17 @@ def _lora(model: Any, options: TrainOptions, from_adapter: Path | None) -> Any:
         r=options.lora_rank,
         lora_alpha=options.lora_alpha,
         lora_dropout=options.lora_dropout,
-        target_modules=list(TARGET_MODULES),
+        target_modules=lora_targets(model),
         bias="none",
         task_type="CAUSAL_LM",
     )
     return get_peft_model(model, config)
+
+
+def lora_targets(model: Any) -> list[str] | str:
+    """The Llama-family projections where the model has them all, else peft's "all-linear"."""
+    names = {name.rpartition(".")[2] for name, _ in model.named_modules()}
+    return list(TARGET_MODULES) if set(TARGET_MODULES) <= names else ALL_LINEAR
 
 
 def _install_lean_layers(model: Any, options: TrainOptions, *, main: bool) -> bool:
@@ -506,6 +516,9 @@ def run_training(
     tokens = _all_ranks_sum(meter.tokens)
     record: dict[str, Any] = {}
     if main:
+        # the name drafting checks the adapter against (not the converted cache's path)
+        trainer.model.peft_config["default"].base_model_name_or_path = (
+            resolved.name if resolved.embedded else str(resolved.path))
         trainer.model.save_pretrained(str(out))
         record = _record(
             trainer=trainer,

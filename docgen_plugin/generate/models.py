@@ -119,8 +119,38 @@ def resolve_model(settings: Settings) -> ResolvedModel:
     adapter = adapter_path(settings, resolved)
     if adapter is not None:
         check_adapter_dir(adapter)
+        check_adapter_base(adapter, resolved)
         resolved = replace(resolved, adapter=adapter, adapter_hash=folder_fingerprint(adapter))
     return resolved
+
+
+def model_names(resolved: ResolvedModel) -> set[str]:
+    """Names an adapter's `base_model_name_or_path` may give this model by: its docgen name,
+    its folder's name, and the `_name_or_path` its config.json records (last path part,
+    any case: `HuggingFaceTB/SmolLM2-135M-Instruct` is `smollm2-135m-instruct`)."""
+    names = {resolved.name, resolved.path.name, resolved.source.name}
+    try:
+        config = json.loads((resolved.path / "config.json").read_text(encoding="utf-8"))
+        names.add(str(config.get("_name_or_path") or ""))
+    except (OSError, ValueError, AttributeError):
+        pass
+    return {Path(n).name.lower() for n in names if n}
+
+
+def check_adapter_base(adapter: Path, resolved: ResolvedModel) -> None:
+    """An adapter trained on another base model is refused before anything loads."""
+    try:
+        config = json.loads((adapter / "adapter_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # check_adapter_dir has said why already
+    base = str(config.get("base_model_name_or_path") or "") if isinstance(config, dict) else ""
+    if base and Path(base).name.lower() not in model_names(resolved):
+        raise ModelError(
+            f"{adapter}: this adapter was trained on `{base}`, not on the model `{resolved.name}` "
+            f"({resolved.path}); set `adapter` to one trained on it, or to `none` (if only the "
+            "model's folder moved, fix base_model_name_or_path in adapter_config.json)",
+            str(adapter),
+        )
 
 
 def adapter_path(settings: Settings, resolved: ResolvedModel) -> Path | None:

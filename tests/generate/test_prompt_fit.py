@@ -58,10 +58,10 @@ class WideNet(nn.Module):
 
 
 @pytest.fixture(scope="module")
-def tokenizer() -> object:
-    from conftest import smollm2_tokenizer
+def tokenizer(tiny_model_dir: Path) -> object:
+    from transformers import AutoTokenizer
 
-    return smollm2_tokenizer()
+    return AutoTokenizer.from_pretrained(tiny_model_dir)  # SmolLM2's, with its chat template
 
 
 @pytest.fixture(scope="module")
