@@ -134,8 +134,9 @@ def _first_fitting(states: list[_Prompt], budget: int, count: TokenCounter) -> t
 # --- the cuts: each yields ever shorter copies of the prompt -------------------------------
 
 
-def _docstring_span(prompt: _Prompt) -> tuple[int, int] | None:
-    """Indexes of the docstring's quoted lines: [start, end)."""
+def _quoted(prompt: _Prompt) -> tuple[int, int, list[str]] | None:
+    """The docstring's quoted lines as [start, end) of the facts block, and those lines
+    without a cut marker; None if the prompt quotes no docstring."""
     try:
         head = prompt.lines.index(DOCSTRING_HEAD)
     except ValueError:
@@ -143,32 +144,30 @@ def _docstring_span(prompt: _Prompt) -> tuple[int, int] | None:
     end = head + 1
     while end < len(prompt.lines) and prompt.lines[end].startswith(">"):
         end += 1
-    return head + 1, end
+    return head + 1, end, [line for line in prompt.lines[head + 1:end] if line != DOCSTRING_CUT]
+
+
+def _keeping(prompt: _Prompt, start: int, end: int, kept: list[str]) -> _Prompt:
+    state = prompt.copy()
+    state.lines[start:end] = [*kept, DOCSTRING_CUT]
+    return state
 
 
 def _cut_docstring(prompt: _Prompt) -> Iterator[_Prompt]:
-    span = _docstring_span(prompt)
-    if span is None:
+    if (found := _quoted(prompt)) is None:
         return
-    start, end = span
-    quoted = [line for line in prompt.lines[start:end] if line != DOCSTRING_CUT]
+    start, end, quoted = found
     summary = next((i for i, line in enumerate(quoted) if line == ">"), len(quoted))
     for keep in range(len(quoted) - 1, summary - 1, -1):
-        state = prompt.copy()
-        state.lines[start:end] = [*quoted[:keep], DOCSTRING_CUT]
-        yield state
+        yield _keeping(prompt, start, end, quoted[:keep])
 
 
 def _cut_summary(prompt: _Prompt) -> Iterator[_Prompt]:
-    span = _docstring_span(prompt)
-    if span is None:
+    if (found := _quoted(prompt)) is None:
         return
-    start, end = span
-    quoted = [line for line in prompt.lines[start:end] if line != DOCSTRING_CUT]
+    start, end, quoted = found
     for keep in range(len(quoted) - 1, 0, -1):
-        state = prompt.copy()
-        state.lines[start:end] = [*quoted[:keep], DOCSTRING_CUT]
-        yield state
+        yield _keeping(prompt, start, end, quoted[:keep])
     state = prompt.copy()
     del state.lines[start - 1:end]
     yield state
