@@ -14,6 +14,7 @@ import textwrap
 from dataclasses import dataclass, replace
 
 from docgen_plugin.facts.model import DocSection, Docstring
+from docgen_plugin.sections.catalogue import DOCSTRING_SECTIONS
 
 # heading (lower case) -> block kind
 _HEADINGS: dict[str, str] = {
@@ -41,9 +42,6 @@ _FIELD_KINDS = {
     **dict.fromkeys(("var", "ivar", "cvar", "vartype"), "attributes"),
 }
 _ADMONITIONS = frozenset({"note", "warning", "caution", "attention", "danger", "important"})
-# griffe's section kinds each label takes out of `Docstring.sections`
-GRIFFE_KINDS = {"overview": ("text",), "usage": ("examples",), "errors": ("raises",),
-                "limitations": ("admonition",), "inputs": ("returns",)}
 
 
 @dataclass(frozen=True)
@@ -176,7 +174,7 @@ def join_blocks(text: str, blocks: list[Block], drop: set[int]) -> str:
 
 def without_sections(doc: Docstring, drop: set[int], blocks: list[Block], label: str) -> Docstring:
     """The docstring with the dropped blocks out of its text and its griffe sections."""
-    kinds = GRIFFE_KINDS.get(label, ())
+    kinds = DOCSTRING_SECTIONS.get(label, ())
     sections: list[DocSection] = []
     removed_text = False
     for section in doc.sections:

@@ -27,9 +27,8 @@ from docgen_plugin.finetune.corpus_docstrings import (
     without_sections,
 )
 from docgen_plugin.markers import MarkerBlock, MarkerError, content_hash, parse_markers
-from docgen_plugin.sections.catalogue import Catalogue
+from docgen_plugin.sections.catalogue import CORPUS_KINDS, Catalogue
 
-PROSE_KINDS = ("overview", "inputs", "usage", "intended-use", "limitations", "errors")
 _ENTRY = re.compile(r"^\*{0,2}[\w.]+\*{0,2} \([^)\n]*\)\s*:")  # `name (type): ...`, an undeclared Args
 # the page checks' edge words plus "and" ("`Model` and limitations": limitations)
 _EDGE_WORDS = frozenset({"the", "of", "for", "a", "an", "its", "to", "and"})
@@ -267,7 +266,7 @@ def _marker_items(markers: list[MarkerBlock], linker: Linker, facts: Facts, cata
             continue
         obj = linker.named(block.object) or facts.find(block.object)
         kind = catalogue.kind_for_heading(block.section)
-        if kind not in PROSE_KINDS:
+        if kind not in CORPUS_KINDS:
             found.removed["table-section"] += 1
         elif obj is None:
             found.removed["no-object"] += 1
@@ -302,7 +301,7 @@ def _heading_items(page: Page, text: str, markers: list[MarkerBlock], linker: Li
         content = "\n".join(body).strip()
         if not content.strip() or all(not x.strip() or x.lstrip().startswith("<!--") for x in body):
             continue
-        if kind not in PROSE_KINDS:
+        if kind not in CORPUS_KINDS:
             found.removed["table-section"] += 1
             continue
         obj = _section_object(scopes, blocks, index + 1, stop_index, linker)

@@ -39,6 +39,10 @@ class SectionSpec:
     code: bool = field(
         default=False, metadata={"help": "The answer holds a code block (kept, not cleaned)."}
     )
+    corpus: bool = field(default=True, metadata={
+        "help": "Human text of this kind is house-style data for `docgen corpus`."})
+    docstring_sections: tuple[str, ...] = field(default=(), metadata={
+        "help": "The griffe docstring section kinds `docgen corpus` reads this kind from."})
 
     @property
     def deterministic(self) -> bool:
@@ -52,21 +56,29 @@ SECTIONS: tuple[SectionSpec, ...] = (
         title="Overview",
         instructions="Two to four sentences: what it is and what it is for. No lists, no code.",
         max_new_tokens=120,
+        docstring_sections=("text",),
     ),
-    SectionSpec(kind="inputs", title="Inputs and outputs", table="inputs"),
-    SectionSpec(kind="built-from", title="Built from", table="built-from"),
-    SectionSpec(kind="parameters", title="Parameters", table="parameters"),
-    SectionSpec(kind="configuration", title="Configuration", table="configuration"),
-    SectionSpec(kind="usage", title="Usage", table="usage", code=True),
+    SectionSpec(kind="inputs", title="Inputs and outputs", table="inputs",
+                docstring_sections=("returns",)),
+    SectionSpec(kind="built-from", title="Built from", table="built-from", corpus=False),
+    SectionSpec(kind="parameters", title="Parameters", table="parameters", corpus=False),
+    SectionSpec(kind="configuration", title="Configuration", table="configuration", corpus=False),
+    SectionSpec(kind="usage", title="Usage", table="usage", code=True,
+                docstring_sections=("examples",)),
     SectionSpec(
         kind="intended-use",
         title="Intended use",
         instructions="Two or three sentences on the tasks and inputs it is meant for.",
         max_new_tokens=100,
     ),
-    SectionSpec(kind="limitations", title="Limitations", table="limitations"),
-    SectionSpec(kind="errors", title="Error handling", table="errors"),
+    SectionSpec(kind="limitations", title="Limitations", table="limitations",
+                docstring_sections=("admonition",)),
+    SectionSpec(kind="errors", title="Error handling", table="errors", docstring_sections=("raises",)),
 )
+# the kinds a house corpus collects, and the docstring sections each is read from
+CORPUS_KINDS: tuple[str, ...] = tuple(s.kind for s in SECTIONS if s.corpus)
+DOCSTRING_SECTIONS: dict[str, tuple[str, ...]] = {
+    s.kind: s.docstring_sections for s in SECTIONS if s.docstring_sections}
 
 # Which sections each category gets, in page order.
 CATEGORY_SECTIONS: dict[Category, tuple[str, ...]] = {
