@@ -3,8 +3,10 @@
 The choice is the shortest length (a multiple of 32) at which `WHOLE_SHARE` of the training
 examples fit whole, their prompt not fitted and their answer not cut; the rest are fitted
 (`generate.prompt_fit`). It is capped by the model's positions and by memory: a training
-step of `batch` sequences of the length must fit in half the memory available now, at
-`BYTES_PER_TOKEN` per token (scaled by the model's hidden size times its layers).
+step of `batch` sequences of the length, on each of the machine's ranks, must fit in half the
+machine's memory, at `BYTES_PER_TOKEN` per token (scaled by the model's hidden size times its
+layers). The machine's memory, not what is free at the moment: every rank and a resumed run
+choose the same length.
 """
 
 from __future__ import annotations
@@ -45,24 +47,18 @@ class LengthChoice:
                 "training examples fit whole, the others' prompts are fitted)")
 
 
-def available_memory() -> int:
-    """Bytes of memory available now (Linux: MemAvailable; elsewhere: physical memory)."""
-    try:
-        with open("/proc/meminfo", encoding="utf-8") as lines:
-            for line in lines:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
+def machine_memory() -> int:
+    """Bytes of physical memory."""
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
-def memory_cap(config: Any, batch_size: int, memory: int | None = None) -> int:
-    """The longest sequence whose training step (at `batch_size`) fits the memory budget."""
+def memory_cap(config: Any, batch_size: int, memory: int | None = None, ranks: int = 1) -> int:
+    """The longest sequence whose training step (at `batch_size`, on each of `ranks`
+    processes sharing the machine) fits the memory budget."""
     width = int(getattr(config, "hidden_size", 576)) * int(getattr(config, "num_hidden_layers", 30))
     per_token = BYTES_PER_TOKEN * width / MEASURED_WIDTH
-    budget = (available_memory() if memory is None else memory) * MEMORY_SHARE
-    return int(budget // (per_token * max(1, batch_size)))
+    budget = (machine_memory() if memory is None else memory) * MEMORY_SHARE
+    return int(budget // (per_token * max(1, batch_size) * max(1, ranks)))
 
 
 def _round_up(value: int) -> int:

@@ -553,7 +553,8 @@ def _choose_length(tokenizer: Any, records: Sequence[Any], config: Any, options:
     from docgen_plugin.finetune.training_data import record_lengths
 
     lengths = [sum(record_lengths(tokenizer, r)) for r in records]
-    cap = min(position_limit(config), memory_cap(config, options.batch_size))
+    ranks = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
+    cap = min(position_limit(config), memory_cap(config, options.batch_size, ranks=ranks))
     return choose_max_length(lengths, cap)
 
 
