@@ -31,11 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from docgen_plugin.generate import Decoding, Generator, clean_prose
 from docgen_plugin.generate.generator import answer_only_processors
-from docgen_plugin.generate.models import (
-    configure_threads,
-    load_model,
-    prepare_model,
-)
+from docgen_plugin.generate.hardware import configure_threads
+from docgen_plugin.generate.model_load import load_model
+from docgen_plugin.generate.model_status import prepare_model
 from docgen_plugin.settings import Settings
 
 SYSTEM = (
@@ -218,7 +216,8 @@ if sys.argv[1] == "modules":  # also the lazily imported transformers modules a 
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.models.llama import modeling_llama
     import transformers.tokenization_utils_tokenizers
-from docgen_plugin.generate.models import load_model, resolve_model
+from docgen_plugin.generate.model_load import load_model
+from docgen_plugin.generate.model_resolve import resolve_model
 from docgen_plugin.settings import Settings
 start = time.perf_counter()
 loaded = load_model(resolve_model(Settings()), progress=False)

@@ -59,7 +59,9 @@ def main() -> int:
         next_token_targets,
     )
     from docgen_plugin.finetune.training_loop import install_head_hook, malloc_trim
-    from docgen_plugin.generate.models import load_model, resolve_model, usable_cpus
+    from docgen_plugin.generate.hardware import usable_cpus
+    from docgen_plugin.generate.model_load import load_model
+    from docgen_plugin.generate.model_resolve import resolve_model
     from docgen_plugin.settings import Settings
 
     loaded = load_model(resolve_model(Settings(adapter="none")), dtype="bfloat16", device="cpu",

@@ -96,7 +96,8 @@ def trl_child(corpus: Path, out: Path, steps: int, result: Path) -> None:
     from trl import SFTConfig, SFTTrainer
 
     from docgen_plugin.finetune.records import read_split
-    from docgen_plugin.generate.models import load_model, resolve_model
+    from docgen_plugin.generate.model_load import load_model
+    from docgen_plugin.generate.model_resolve import resolve_model
     from docgen_plugin.settings import Settings
 
     loaded = load_model(resolve_model(Settings()), dtype="float32", device="cpu", progress=False)
@@ -168,7 +169,7 @@ def main() -> int:
         root = Path(tmp)
         corpus = synthetic_corpus(root / "corpus", BATCH * args.steps)
         from docgen_plugin.finetune.training_record import cpu_model
-        from docgen_plugin.generate.models import cpu_has_bf16
+        from docgen_plugin.generate.hardware import cpu_has_bf16
 
         print(f"CPU: {cpu_model()}, {os.cpu_count()} CPUs, bf16 {'yes' if cpu_has_bf16() else 'no'}; "
               f"{args.steps} steps of {BATCH} x <= {MAX_LENGTH} tokens; LoRA r={RANK} on all projections")

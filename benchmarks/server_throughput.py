@@ -29,13 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from draft_throughput import prompts
 
 from docgen_plugin.generate.generator import Decoding, Generator
-from docgen_plugin.generate.models import (
-    choose_device,
-    choose_dtype,
-    configure_threads,
-    load_model,
-    prepare_model,
-)
+from docgen_plugin.generate.hardware import choose_device, choose_dtype, configure_threads
+from docgen_plugin.generate.model_load import load_model
+from docgen_plugin.generate.model_status import prepare_model
 from docgen_plugin.generate.server import ServerGenerator
 from docgen_plugin.settings import Settings
 

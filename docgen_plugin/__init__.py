@@ -57,7 +57,7 @@ _EXPORTS = {
     "load_settings": "docgen_plugin.settings",
     "main": "docgen_plugin.cli",
     "read_split": "docgen_plugin.finetune.records",
-    "resolve_model": "docgen_plugin.generate.models",
+    "resolve_model": "docgen_plugin.generate.model_resolve",
     "run_checks": "docgen_plugin.checks.run",
     "train": "docgen_plugin.finetune.train",
     "verify_draft": "docgen_plugin.generate.verify",

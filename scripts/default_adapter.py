@@ -139,7 +139,7 @@ def balance(full: Path, out: Path) -> None:
 def portable(path: Path) -> None:
     """No machine paths in shipped files: the repo prefix goes, the user's docgen home is named
     as such, and the adapter names its base model instead of a cache folder."""
-    from docgen_plugin.generate.models import DEFAULT_NAME
+    from docgen_plugin.generate.model_resolve import DEFAULT_NAME
     from docgen_plugin.generate.userdirs import docgen_home
 
     text = path.read_text(encoding="utf-8").replace(f"{ROOT}/", "")

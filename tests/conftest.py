@@ -70,7 +70,7 @@ def smollm2_tokenizer() -> object:
     """The SmolLM2 tokenizer (with its chat template), read from the embedded GGUF."""
     from transformers import AutoTokenizer
 
-    from docgen_plugin.generate.models import default_gguf
+    from docgen_plugin.generate.model_resolve import default_gguf
 
     gguf = default_gguf()
     return AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
@@ -128,7 +128,7 @@ def tiny_gpt2_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def default_model_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A docgen home where the embedded default model is already converted (once per run).
     Use it with `monkeypatch.setenv("DOCGEN_HOME", str(default_model_home))`."""
-    from docgen_plugin.generate.models import prepare_model
+    from docgen_plugin.generate.model_status import prepare_model
     from docgen_plugin.settings import Settings
 
     def build(folder: Path) -> None:

@@ -267,7 +267,9 @@ def _token_lengths(records: Sequence[CorpusRecord], settings: Settings) -> dict[
     load (a model not yet converted is not converted for this)."""
     from docgen_plugin.errors import DocgenError
     from docgen_plugin.finetune.corpus_datacard import token_lengths
-    from docgen_plugin.generate.models import cache_problem, load_tokenizer, resolve_model
+    from docgen_plugin.generate.model_convert import cache_problem
+    from docgen_plugin.generate.model_load import load_tokenizer
+    from docgen_plugin.generate.model_resolve import resolve_model
 
     try:
         resolved = resolve_model(replace(settings, adapter="none"))

@@ -287,7 +287,8 @@ GeneratorFactory = Callable[[Settings], Any]  # settings -> a Generator
 
 def _load_generator(settings: Settings, progress: bool) -> Any:
     from docgen_plugin.generate.generator import Generator
-    from docgen_plugin.generate.models import load_model, resolve_model
+    from docgen_plugin.generate.model_load import load_model
+    from docgen_plugin.generate.model_resolve import resolve_model
 
     loaded = load_model(resolve_model(settings), progress=progress)
     return Generator(loaded, batch_size=settings.batch_size, progress=progress)
@@ -307,7 +308,7 @@ def evaluate(
     """Generate (or read from the cache) every system's answer to every selected record,
     post-process and verify them as drafting does, and score them against the human text."""
     from docgen_plugin.generate.drafting import tidy
-    from docgen_plugin.generate.models import resolve_model
+    from docgen_plugin.generate.model_resolve import resolve_model
     from docgen_plugin.generate.sentences import verify_prose
     from docgen_plugin.generate.verify import verify_draft
 

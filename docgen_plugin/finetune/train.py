@@ -1,6 +1,6 @@
 """LoRA training of the drafting model on a corpus: `train` (one run) and `sweep` (several).
 
-The base model is the one drafting resolves (`generate.models`): the embedded default or a
+The base model is the one drafting resolves (`generate.model_resolve`): the embedded default or a
 local folder, safetensors only, no remote code. A PEFT LoRA adapter on every attention and MLP
 projection is trained by `training_loop.CompletionTrainer` (a `transformers.Trainer`), so
 `accelerate launch` and `torchrun` run it on several processes unchanged: each rank reads
@@ -202,7 +202,7 @@ def train(
     progress: bool = True,
 ) -> TrainResult:
     """Train one adapter into `out`. Raises `DocgenError` subclasses for bad input."""
-    from docgen_plugin.generate.models import check_adapter_dir, resolve_model
+    from docgen_plugin.generate.model_resolve import check_adapter_dir, resolve_model
 
     train_records, validation_records, data_hash = load_corpus(corpus)
     # the base is the model alone: an `adapter` setting is for drafting (use --from-adapter)
@@ -280,7 +280,7 @@ def _threads(local_world: int) -> None:
     busy at load time): a process busy for a moment at start would halve an hour-long run."""
     import torch
 
-    from docgen_plugin.generate.models import THREADS_ENV, usable_cpus
+    from docgen_plugin.generate.hardware import THREADS_ENV, usable_cpus
 
     if not os.environ.get(THREADS_ENV):
         torch.set_num_threads(max(1, usable_cpus() // max(1, local_world)))
@@ -349,7 +349,7 @@ def _use_cuda() -> bool:
 def _use_bf16() -> bool:
     import torch
 
-    from docgen_plugin.generate.models import cpu_has_bf16
+    from docgen_plugin.generate.hardware import cpu_has_bf16
 
     return torch.cuda.is_bf16_supported() if _use_cuda() else cpu_has_bf16()
 
@@ -428,7 +428,7 @@ def run_training(
         StopOnSignal,
         install_head_hook,
     )
-    from docgen_plugin.generate.models import load_model
+    from docgen_plugin.generate.model_load import load_model
 
     started = time.perf_counter()
     rank, _local_rank, world_size = rank_info()

@@ -43,7 +43,7 @@ def hardware() -> dict[str, Any]:
     """CPU model and cores, GPUs if any, and torch's thread count."""
     import torch
 
-    from docgen_plugin.generate.models import cpu_has_bf16, usable_cpus
+    from docgen_plugin.generate.hardware import cpu_has_bf16, usable_cpus
 
     gpus = []
     if torch.cuda.is_available():

@@ -13,13 +13,13 @@ _EXPORTS = {
     "Decoding": "docgen_plugin.generate.generator",
     "Generation": "docgen_plugin.generate.generator",
     "Generator": "docgen_plugin.generate.generator",
-    "LoadedModel": "docgen_plugin.generate.models",
-    "ResolvedModel": "docgen_plugin.generate.models",
+    "LoadedModel": "docgen_plugin.generate.model_load",
+    "ResolvedModel": "docgen_plugin.generate.model_resolve",
     "clean_prose": "docgen_plugin.generate.generator",
-    "load_model": "docgen_plugin.generate.models",
-    "model_info": "docgen_plugin.generate.models",
-    "prepare_model": "docgen_plugin.generate.models",
-    "resolve_model": "docgen_plugin.generate.models",
+    "load_model": "docgen_plugin.generate.model_load",
+    "model_info": "docgen_plugin.generate.model_status",
+    "prepare_model": "docgen_plugin.generate.model_status",
+    "resolve_model": "docgen_plugin.generate.model_resolve",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -224,7 +224,7 @@ def run_draft(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_model(args: argparse.Namespace, settings: Settings) -> int:
     """`docgen model info` and `docgen model prepare`."""
-    from docgen_plugin.generate.models import describe, model_info, prepare_model
+    from docgen_plugin.generate.model_status import describe, model_info, prepare_model
     from docgen_plugin.generate.server import is_server_url
 
     settings = settings.merged(model=args.model, adapter=args.adapter,

@@ -242,7 +242,7 @@ def _model_hashes(settings: Settings) -> tuple[str, str | None]:
         # `openai://host:port/v1#<served model or adapter>`: the server's weights are not ours
         # to hash; its adapter is part of the served name
         return model_hash(settings), None
-    from docgen_plugin.generate.models import resolve_model
+    from docgen_plugin.generate.model_resolve import resolve_model
 
     resolved = resolve_model(settings)
     return resolved.model_hash, resolved.adapter_hash

@@ -25,7 +25,8 @@ from typing import Any
 
 from docgen_plugin.errors import ModelError
 from docgen_plugin.generate.messages import Messages
-from docgen_plugin.generate.models import LoadedModel, load_model, resolve_model
+from docgen_plugin.generate.model_load import LoadedModel, load_model
+from docgen_plugin.generate.model_resolve import resolve_model
 from docgen_plugin.settings import Settings
 
 logger = logging.getLogger(__name__)

@@ -183,7 +183,7 @@ def _hashes(settings: Settings) -> tuple[str, str | None]:
 
     if is_server_url(settings.model):
         return model_hash(settings), None
-    from docgen_plugin.generate.models import resolve_model
+    from docgen_plugin.generate.model_resolve import resolve_model
 
     resolved = resolve_model(settings)
     return resolved.model_hash, resolved.adapter_hash

