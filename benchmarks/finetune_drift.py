@@ -50,7 +50,6 @@ def main() -> int:
 
     from docgen_plugin.finetune import lean_layers
     from docgen_plugin.finetune.records import read_split
-    from docgen_plugin.finetune.train import TARGET_MODULES
     from docgen_plugin.finetune.training_data import (
         IGNORE,
         Collator,
@@ -59,6 +58,7 @@ def main() -> int:
         next_token_targets,
     )
     from docgen_plugin.finetune.training_loop import install_head_hook, malloc_trim
+    from docgen_plugin.finetune.training_lora import TARGET_MODULES
     from docgen_plugin.generate.hardware import usable_cpus
     from docgen_plugin.generate.model_load import load_model
     from docgen_plugin.generate.model_resolve import resolve_model

@@ -65,7 +65,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.output.exists() and not args.output.is_dir():  # before anything is loaded
         raise SettingsError(f"-o {args.output}: it is a file; give a folder for the adapter "
                             "(a new one, or one `docgen finetune` wrote)")
-    from docgen_plugin.finetune.train import TrainOptions, parse_sweep, rank_info, sweep, train
+    from docgen_plugin.finetune.train import sweep, train
+    from docgen_plugin.finetune.training_devices import rank_info
+    from docgen_plugin.finetune.training_options import TrainOptions, parse_sweep
 
     if args.model:
         settings = settings.merged(model=args.model)

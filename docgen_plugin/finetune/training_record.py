@@ -12,10 +12,13 @@ import os
 import platform
 import resource
 import sys
+import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from docgen_plugin.files import atomic_write
+from docgen_plugin.finetune.training_options import TrainOptions
 
 RECORD_JSON = "training_record.json"
 RECORD_MD = "training_record.md"
@@ -172,3 +175,82 @@ def markdown(record: dict[str, Any]) -> str:
     lines += [f"| {k} | {_fmt(v)} |" for k, v in record.get("hardware", {}).items()]
     lines += [f"| {k} | {_fmt(v)} |" for k, v in record.get("versions", {}).items()]
     return "\n".join(lines) + "\n"
+
+
+def build_record(
+    *,
+    trainer: Any,
+    log_history: list[dict[str, Any]],
+    output: Any,
+    final: dict[str, Any],
+    options: TrainOptions,
+    resolved: Any,
+    corpus: Path,
+    data_hash: str,
+    from_adapter: Path | None,
+    data: dict[str, Any],
+    tokens: int,
+    meter: Any,
+    wall: float,
+    world_size: int,
+    resumed: str | None,
+) -> dict[str, Any]:
+    """The record of a finished run (rank 0): what was trained, how, on what, and its curves."""
+    from docgen_plugin.generate.prompts import PROMPT_VERSION
+
+    state = trainer.state
+    history = curves(log_history)
+    train_losses = [loss for _, loss in history["train"]]
+    adapter_config = trainer.model.peft_config["default"]
+    hyper = {
+        **asdict(options),
+        "world_size": world_size,
+        "effective_batch_size": options.batch_size * options.gradient_accumulation * world_size,
+        "bf16": bool(trainer.args.bf16),
+        "lean_layers_used": bool(trainer.positions.capture),
+        "target_modules": sorted(adapter_config.target_modules or []),
+        "lora_rank_used": adapter_config.r,
+        "lora_alpha_used": adapter_config.lora_alpha,
+    }
+    seconds = meter.step_seconds
+    return {
+        "base_model": {
+            "name": resolved.name,
+            "embedded": resolved.embedded,
+            "path": str(resolved.path),
+            "hash": resolved.model_hash,
+        },
+        "corpus": {"path": str(corpus), "hash": data_hash},
+        "prompt_version": PROMPT_VERSION,
+        "from_adapter": str(from_adapter) if from_adapter else None,
+        "resumed_from": resumed,
+        "hyperparameters": hyper,
+        "data": data,
+        "curves": history,
+        "metrics": {
+            "steps": state.global_step,
+            "epochs": round(float(state.epoch or 0.0), 4),
+            "first_train_loss": train_losses[0] if train_losses else None,
+            "final_train_loss": train_losses[-1] if train_losses else None,
+            "mean_train_loss": float(output.training_loss),
+            "validation_loss": final.get("eval_loss"),
+            "best_validation_loss": state.best_metric,
+            "best_checkpoint_step": step_of(state.best_model_checkpoint),
+            "train_tokens": tokens,
+            "tokens_per_second": round(tokens / seconds, 1) if seconds > 0 else None,
+            "train_step_seconds": round(seconds, 2),
+            "wall_seconds": round(wall, 2),
+            "peak_rss_bytes_rank0": peak_rss_bytes(),
+        },
+        "hardware": hardware(),
+        "versions": versions(),
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+def step_of(checkpoint: str | None) -> int | None:
+    """The step number of a `checkpoint-N` folder."""
+    if not checkpoint:
+        return None
+    tail = Path(checkpoint).name.rpartition("-")[2]
+    return int(tail) if tail.isdigit() else None

@@ -11,7 +11,6 @@ from trainkit import make_record, write_corpus
 
 from docgen_plugin.cli import main
 from docgen_plugin.errors import SettingsError
-from docgen_plugin.finetune.train import TrainOptions, parse_sweep
 from docgen_plugin.finetune.training_data import (
     IGNORE,
     Collator,
@@ -20,6 +19,7 @@ from docgen_plugin.finetune.training_data import (
     encode_records,
     grouped_order,
 )
+from docgen_plugin.finetune.training_options import TrainOptions, parse_sweep
 
 
 @pytest.fixture(scope="module")
