@@ -94,7 +94,7 @@ def verified(records: Sequence[CorpusRecord]) -> list[CorpusRecord]:
     """The records whose human text keeps every sentence under docgen's sentence checks
     against the record's own facts: a model trained on sentences the facts cannot support
     learns to write what the checks then drop."""
-    from docgen_plugin.finetune.evaluate import spec_for
+    from docgen_plugin.finetune.eval_plan import spec_for
     from docgen_plugin.generate.sentences import verify_prose
     from docgen_plugin.sections.catalogue import build_catalogue
     from docgen_plugin.settings import Settings

@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from docgen_plugin.errors import CorpusError
-from docgen_plugin.finetune.evaluate import ADAPTER, SYSTEMS, EvalOptions
+from docgen_plugin.finetune.eval_plan import ADAPTER, SYSTEMS, EvalOptions
 from docgen_plugin.finetune.records import SPLITS
 from docgen_plugin.settings import Settings
 

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from docgen_plugin.files import atomic_write
-from docgen_plugin.finetune.evaluate import ADAPTER, BASE, EvalResult, Output
+from docgen_plugin.finetune.eval_plan import ADAPTER, BASE
+from docgen_plugin.finetune.evaluate import EvalResult, Output
 from docgen_plugin.finetune.metrics import ALL, Summary
 from docgen_plugin.generate.prompts import facts_block
 

@@ -83,12 +83,9 @@ class DraftCache:
 
     def get(self, key: str) -> CacheEntry | None:
         """The entry for a key, or None (missing or corrupt: corrupt ones are removed)."""
-        data = self.store.read(key)
+        # checked by type: `str(None)` once put the word "None" on a page
+        data = self.store.read(key, check=_entry_problem)
         if data is None:
-            return None
-        problem = _entry_problem(data)  # `str(None)` once put the word "None" on a page
-        if problem is not None:
-            self.store.discard(key, problem)
             return None
         entry = CacheEntry(
             key=data["key"], object=data["object"], section=data["section"], text=data["text"],

@@ -12,6 +12,7 @@ import pytest
 from docgen_plugin.cli import main
 from docgen_plugin.facts.loader import load_facts
 from docgen_plugin.facts.model import to_dict
+from docgen_plugin.finetune import eval_cache, eval_plan
 from docgen_plugin.finetune import evaluate as ev
 from docgen_plugin.finetune.metrics import ALL, aggregate_by_label, bleu, rouge_l, token_f1
 from docgen_plugin.finetune.records import CorpusRecord, read_split, record_id, write_split
@@ -116,7 +117,7 @@ def test_reports_hold_every_system_and_kind(full_run, workspace, capsys):
                     *(f"### {label}" for label in labels)):
         assert heading in markdown
     assert (out / "eval.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert (out / ev.GENERATIONS).is_file()
+    assert (out / eval_cache.GENERATIONS).is_file()
     assert full_run["model"]["adapter_hash"] and full_run["model"]["adapter"].endswith("adapter")
 
 
@@ -150,8 +151,8 @@ def test_three_shot_prompt_uses_train_completions_only(full_run, workspace):
         ids = full_run["shots"][record.label]
         assert len(ids) == 3 and all(i in train for i in ids)
         assert len({train[i].group for i in ids}) == 3  # different groups while there are
-        examples = ev.as_examples([train[i] for i in ids])
-        messages = ev.few_shot_messages(record, examples)
+        examples = eval_plan.as_examples([train[i] for i in ids])
+        messages = eval_plan.few_shot_messages(record, examples)
         rebuilt = build_messages(record.object_facts(), catalogue.spec(record.label),
                                  record.context(), examples=examples)
         assert messages == rebuilt
@@ -178,7 +179,7 @@ def test_rerun_reads_every_generation_from_the_cache(full_run, workspace, monkey
         raise AssertionError("a model was loaded although every answer is cached")
 
     settings = load_settings(workspace).merged(adapter=str(workspace / "adapter"))
-    options = ev.EvalOptions(out=workspace / "corpus" / "eval-adapter", progress=False)
+    options = eval_plan.EvalOptions(out=workspace / "corpus" / "eval-adapter", progress=False)
     result = ev.evaluate(workspace / "corpus", settings, options, make_generator=no_model)
     assert all(o.cached for outputs in result.outputs.values() for o in outputs)
     for system, by_label in result.summaries.items():
@@ -191,7 +192,7 @@ def test_limit_and_base_systems_without_an_adapter(in_workspace, capsys):
     report = json.loads((in_workspace / "small" / "eval.json").read_text("utf-8"))
     assert report["systems"] == ["base"] and len(report["items"]) == 2
     records = read_split(in_workspace / "corpus", "test")
-    expected = [r.id for r in ev.select_records(records, 2, seed=0)]
+    expected = [r.id for r in eval_plan.select_records(records, 2, seed=0)]
     assert [i["id"] for i in report["items"]] == expected
     printed = capsys.readouterr().out
     assert "ROUGE-L" in printed and "base" in printed
@@ -199,15 +200,15 @@ def test_limit_and_base_systems_without_an_adapter(in_workspace, capsys):
 
 def test_selection_and_shots_are_deterministic(workspace):
     records = read_split(workspace / "corpus", "train")
-    first = ev.select_records(records, 5, seed=0)
-    assert [r.id for r in first] == [r.id for r in ev.select_records(records[::-1], 5, seed=0)]
-    assert [r.id for r in ev.select_records(records, None, seed=0)][:5] == [r.id for r in first]
+    first = eval_plan.select_records(records, 5, seed=0)
+    assert [r.id for r in first] == [r.id for r in eval_plan.select_records(records[::-1], 5, seed=0)]
+    assert [r.id for r in eval_plan.select_records(records, None, seed=0)][:5] == [r.id for r in first]
     overview = [r for r in records if r.label == "overview"]
-    shots = ev.choose_shots(overview, 3, seed=0)
-    assert [r.id for r in shots] == [r.id for r in ev.choose_shots(overview[::-1], 3, seed=0)]
-    excluded = ev.choose_shots(overview, 3, seed=0, exclude=frozenset({shots[0].completion}))
+    shots = eval_plan.choose_shots(overview, 3, seed=0)
+    assert [r.id for r in shots] == [r.id for r in eval_plan.choose_shots(overview[::-1], 3, seed=0)]
+    excluded = eval_plan.choose_shots(overview, 3, seed=0, exclude=frozenset({shots[0].completion}))
     assert shots[0] not in excluded and len(excluded) == 3
-    assert len(ev.choose_shots(overview[:2], 3, seed=0)) == 2
+    assert len(eval_plan.choose_shots(overview[:2], 3, seed=0)) == 2
 
 
 @pytest.mark.parametrize(
@@ -263,7 +264,7 @@ def test_scores_and_gains_from_scripted_answers(workspace, tmp_path):
         return Scripted(answer)
 
     settings = load_settings(workspace).merged(adapter=str(workspace / "adapter"))
-    options = ev.EvalOptions(out=tmp_path / "out", progress=False)
+    options = eval_plan.EvalOptions(out=tmp_path / "out", progress=False)
     result = ev.evaluate(corpus, settings, options, make_generator=make)
     assert made == [False, True]  # one base model for both base systems, then the adapter
     scores = {s: result.summaries[s][ALL] for s in result.systems}
