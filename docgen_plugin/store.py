@@ -111,5 +111,8 @@ class JsonLog:
         entry = {"key": key, **data}
         self.entries[key] = entry
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as out:
-            out.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        with self.path.open("a+b") as out:
+            out.seek(0, 2)
+            if out.tell() and (out.seek(-1, 2), out.read(1))[1] != b"\n":
+                out.write(b"\n")  # a line cut by a crash ends here: this entry is a line of its own
+            out.write((json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8"))

@@ -42,3 +42,11 @@ def test_a_log_is_created_with_its_folder(tmp_path: Path) -> None:
     assert JsonLog(log.path).read("k") == {"key": "k", "text": "caf\u00e9"}
     assert json.loads(log.path.read_text(encoding="utf-8")) == {"key": "k", "text": "caf\u00e9"}
     assert "caf\u00e9" in log.path.read_text(encoding="utf-8")  # not escaped: the file stays readable
+
+
+def test_an_entry_written_after_a_cut_line_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(b'{"key": "a", "text": "one"}\n{"key": "b", "te')  # a crash cut the last line
+    JsonLog(path, check=_no_text).write("c", {"text": "three"})
+    again = JsonLog(path, check=_no_text)
+    assert again.read("c") == {"key": "c", "text": "three"} and again.read("a") is not None
