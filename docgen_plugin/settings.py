@@ -91,21 +91,23 @@ class Settings:
         metadata={"help": "Words counted by the data card's audit (a configurable word list)."},
     )
     # --- house style: `docgen finetune` ----------------------------------------------------
-    learning_rate: float = field(default=2e-4, metadata={"help": "LoRA learning rate."})
+    learning_rate: float = field(default=2e-4, metadata={"help": "Peak learning rate (linear decay)."})
     epochs: float = field(default=2.0, metadata={"help": "Passes over the training split."})
-    train_batch_size: int = field(default=8, metadata={"help": "Sequences per training step."})
+    train_batch_size: int = field(default=8, metadata={"help": "Sequences per step and process."})
     max_length: int = field(
         default=0,
         metadata={"help": "Tokens per training sequence (prompt+answer); 0: chosen from the corpus."})
     lora_rank: int = field(default=16, metadata={"help": "LoRA rank r."})
-    lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha (scale = alpha / r)."})
-    lora_dropout: float = field(default=0.05, metadata={"help": "LoRA dropout probability."})
+    lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha (scale alpha / r)."})
+    lora_dropout: float = field(default=0.05, metadata={
+        "help": "LoRA dropout; the lean layers drop rank-r activations."})
     weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay."})
-    save_steps: int = field(default=50, metadata={"help": "Checkpoint (and validate) every N steps."})
+    save_steps: int = field(default=50, metadata={"help": "Checkpoint and validate every N steps."})
     early_stopping_patience: int = field(
         default=3, metadata={"help": "Stop after N validations without a lower loss; 0: never."}
     )
-    seed: int = field(default=0, metadata={"help": "Seed of the split, the shuffle and LoRA init."})
+    seed: int = field(default=0, metadata={
+        "help": "Seed of the corpus split, the training order, dropout and LoRA init."})
     # --- scale out: drafts from an OpenAI-compatible server ---------------------------------
     server_model: str | None = field(
         default=None, metadata={"help": "Model id (or served LoRA adapter name) on the server."}

@@ -8,30 +8,38 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import fields
 from pathlib import Path
 
+from docgen_plugin.finetune.training_options import FROM_SETTINGS, TrainOptions
 from docgen_plugin.settings import Settings
 
-# flag -> (TrainOptions field, type, help); unset flags fall back to [tool.docgen] settings
-FLAGS: tuple[tuple[str, str, type, str], ...] = (
-    ("--learning-rate", "learning_rate", float, "Peak learning rate (setting learning-rate)."),
-    ("--epochs", "epochs", float, "Passes over the training split (setting epochs)."),
-    ("--batch-size", "batch_size", int, "Sequences per step and process (setting train-batch-size)."),
-    ("--max-length", "max_length", int,
-     "Tokens per sequence, prompt + answer; 0: chosen from the corpus (setting max-length)."),
-    ("--lora-rank", "lora_rank", int, "LoRA rank r (setting lora-rank)."),
-    ("--lora-alpha", "lora_alpha", int, "LoRA alpha (setting lora-alpha)."),
-    ("--lora-dropout", "lora_dropout", float,
-     "LoRA dropout; the lean layers drop rank-r activations (setting lora-dropout)."),
-    ("--weight-decay", "weight_decay", float, "AdamW weight decay (setting weight-decay)."),
-    ("--save-steps", "save_steps", int, "Checkpoint and validate every N steps (setting save-steps)."),
-    ("--patience", "early_stopping_patience", int,
-     "Stop after N validations without a lower loss; 0: never (setting early-stopping-patience)."),
-    ("--seed", "seed", int, "Seed of the order, dropout and LoRA init (setting seed)."),
-    ("--max-steps", "max_steps", int, "Stop after N optimizer steps (default: the epochs)."),
-    ("--gradient-accumulation", "gradient_accumulation", int, "Batches per optimizer step (default 1)."),
-    ("--warmup-ratio", "warmup_ratio", float, "Share of the steps warming up the learning rate."),
+# flag -> TrainOptions field; help and type come from the field, unset flags fall back to the
+# [tool.docgen] setting of the train group (`FROM_SETTINGS`)
+FLAGS: tuple[tuple[str, str], ...] = (
+    ("--learning-rate", "learning_rate"),
+    ("--epochs", "epochs"),
+    ("--batch-size", "batch_size"),
+    ("--max-length", "max_length"),
+    ("--lora-rank", "lora_rank"),
+    ("--lora-alpha", "lora_alpha"),
+    ("--lora-dropout", "lora_dropout"),
+    ("--weight-decay", "weight_decay"),
+    ("--save-steps", "save_steps"),
+    ("--patience", "early_stopping_patience"),
+    ("--seed", "seed"),
+    ("--max-steps", "max_steps"),
+    ("--gradient-accumulation", "gradient_accumulation"),
+    ("--warmup-ratio", "warmup_ratio"),
 )
+_OPTIONS = {f.name: f for f in fields(TrainOptions)}
+
+
+def _help(dest: str) -> str:
+    """The field's help, naming its setting (`%` doubled: argparse formats help texts)."""
+    text = _OPTIONS[dest].metadata["help"].replace("%", "%%")
+    setting = FROM_SETTINGS.get(dest)
+    return f"{text.rstrip('.')} (setting {setting.replace('_', '-')})." if setting else text
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -48,15 +56,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Train every combination (e.g. lr=1e-4,3e-4 rank=8,16); keep the best "
                              "by validation loss. Repeatable.")
     parser.add_argument("--gradient-checkpointing", action="store_true", default=None,
-                        help="Recompute activations in the backward pass: less memory, ~30%% slower.")
+                        help=_help("gradient_checkpointing"))
     parser.add_argument("--no-lean-layers", dest="lean_layers", action="store_false", default=None,
-                        help="Train with peft's own LoRA layers instead of docgen's fused ones "
-                             "(Llama models; half the memory, ~2x faster).")
+                        help="Train with peft's own LoRA layers, not " + _help("lean_layers"))
     parser.add_argument("--keep-checkpoints", action="store_true",
                         help="Keep ADAPTER/checkpoints after a successful run.")
     parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
-    for flag, dest, kind, help_text in FLAGS:
-        parser.add_argument(flag, dest=dest, type=kind, help=help_text)
+    for flag, dest in FLAGS:
+        parser.add_argument(flag, dest=dest, type=type(_OPTIONS[dest].default), help=_help(dest))
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -67,11 +74,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                             "(a new one, or one `docgen finetune` wrote)")
     from docgen_plugin.finetune.train import sweep, train
     from docgen_plugin.finetune.training_devices import rank_info
-    from docgen_plugin.finetune.training_options import TrainOptions, parse_sweep
+    from docgen_plugin.finetune.training_options import parse_sweep
 
     if args.model:
         settings = settings.merged(model=args.model)
-    overrides = {dest: getattr(args, dest, None) for _, dest, _, _ in FLAGS}
+    overrides = {dest: getattr(args, dest, None) for _, dest in FLAGS}
     overrides["gradient_checkpointing"] = args.gradient_checkpointing
     overrides["lean_layers"] = args.lean_layers
     options = TrainOptions.from_settings(settings, **overrides)

@@ -8,31 +8,56 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from docgen_plugin.errors import SettingsError
-from docgen_plugin.finetune.max_length import AUTO
 from docgen_plugin.settings import Settings
+
+# TrainOptions field -> the `[tool.docgen]` setting it takes its default, help and value from:
+# one declaration of each (`batch_size` is `train-batch-size` there: `batch-size` is drafting's)
+FROM_SETTINGS = {
+    "learning_rate": "learning_rate",
+    "epochs": "epochs",
+    "batch_size": "train_batch_size",
+    "max_length": "max_length",
+    "lora_rank": "lora_rank",
+    "lora_alpha": "lora_alpha",
+    "lora_dropout": "lora_dropout",
+    "weight_decay": "weight_decay",
+    "save_steps": "save_steps",
+    "early_stopping_patience": "early_stopping_patience",
+    "seed": "seed",
+}
+_SETTINGS = {f.name: f for f in fields(Settings)}
+
+
+def _setting(name: str) -> Any:
+    """The field of TrainOptions `name`: default and help of its setting."""
+    source = _SETTINGS[FROM_SETTINGS[name]]
+    return field(default=source.default, metadata=source.metadata)
 
 
 @dataclass(frozen=True, kw_only=True)
 class TrainOptions:
-    """Hyper-parameters of one run (defaults: the `Settings` keys of the same meaning)."""
+    """Hyper-parameters of one run: the settings of the train group (`FROM_SETTINGS`), and
+    options of a run only, which the command line sets."""
 
-    learning_rate: float = field(default=2e-4, metadata={"help": "Peak learning rate (linear decay)."})
-    epochs: float = field(default=2.0, metadata={"help": "Passes over the training split."})
-    batch_size: int = field(default=8, metadata={"help": "Sequences per step and process."})
-    max_length: int = field(
-        default=AUTO, metadata={"help": "Tokens per sequence (prompt + answer); 0: chosen from the corpus."})
-    lora_rank: int = field(default=16, metadata={"help": "LoRA rank r."})
-    lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha (scale alpha / r)."})
-    lora_dropout: float = field(default=0.05, metadata={"help": "LoRA dropout probability."})
-    weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay."})
-    save_steps: int = field(default=50, metadata={"help": "Checkpoint and validate every N steps."})
-    early_stopping_patience: int = field(default=3, metadata={"help": "Validations without gain; 0: off."})
-    seed: int = field(default=0, metadata={"help": "Seed of the order, dropout and LoRA init."})
-    max_steps: int = field(default=-1, metadata={"help": "Stop after N steps (-1: the epochs)."})
+    learning_rate: float = _setting("learning_rate")
+    epochs: float = _setting("epochs")
+    batch_size: int = _setting("batch_size")
+    max_length: int = _setting("max_length")
+    lora_rank: int = _setting("lora_rank")
+    lora_alpha: int = _setting("lora_alpha")
+    lora_dropout: float = _setting("lora_dropout")
+    weight_decay: float = _setting("weight_decay")
+    save_steps: int = _setting("save_steps")
+    early_stopping_patience: int = _setting("early_stopping_patience")
+    seed: int = _setting("seed")
+    max_steps: int = field(default=-1, metadata={"help": "Stop after N optimizer steps (-1: the epochs)."})
     gradient_accumulation: int = field(default=1, metadata={"help": "Batches per optimizer step."})
-    gradient_checkpointing: bool = field(default=False, metadata={"help": "Less memory, ~30% slower."})
-    warmup_ratio: float = field(default=0.0, metadata={"help": "Share of steps warming up the lr."})
-    lean_layers: bool = field(default=True, metadata={"help": "docgen's fused LoRA layers (Llama)."})
+    gradient_checkpointing: bool = field(default=False, metadata={
+        "help": "Recompute activations in the backward pass: less memory, ~30% slower."})
+    warmup_ratio: float = field(default=0.0, metadata={
+        "help": "Share of the steps warming up the learning rate."})
+    lean_layers: bool = field(default=True, metadata={
+        "help": "docgen's fused LoRA layers (Llama models; half the memory, ~2x faster)."})
 
     def __post_init__(self) -> None:
         positive = ("learning_rate", "epochs", "batch_size", "lora_rank", "lora_alpha",
@@ -48,19 +73,8 @@ class TrainOptions:
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> TrainOptions:
-        values: dict[str, Any] = {
-            "learning_rate": settings.learning_rate,
-            "epochs": settings.epochs,
-            "batch_size": settings.train_batch_size,
-            "max_length": settings.max_length,
-            "lora_rank": settings.lora_rank,
-            "lora_alpha": settings.lora_alpha,
-            "lora_dropout": settings.lora_dropout,
-            "weight_decay": settings.weight_decay,
-            "save_steps": settings.save_steps,
-            "early_stopping_patience": settings.early_stopping_patience,
-            "seed": settings.seed,
-        }
+        """The train group of `settings`, with `overrides` (None: not given) on top."""
+        values: dict[str, Any] = {name: getattr(settings, key) for name, key in FROM_SETTINGS.items()}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 

@@ -92,6 +92,25 @@ CATEGORY_SECTIONS: dict[Category, tuple[str, ...]] = {
     "module": ("overview", "usage"),
 }
 
+# Model cards (DG206): the sections a card must have (`model-card-sections`), each with the
+# headings of the Hugging Face template and of `Trainer`'s generated cards that count for it.
+MODEL_CARD_HEADINGS: dict[str, frozenset[str]] = {
+    "model description": frozenset({
+        "model description", "model details", "model summary", "model overview", "description",
+        "overview", "about", "about the model", "introduction", "summary"}),
+    "intended uses": frozenset({
+        "intended uses", "intended use", "uses", "direct use", "downstream use", "use cases",
+        "intended uses and limitations", "applications", "intended use cases"}),
+    "limitations": frozenset({
+        "limitations", "bias risks and limitations", "risks and limitations", "known limitations",
+        "limitations and bias", "intended uses and limitations", "out of scope use", "caveats",
+        "bias and limitations", "risks limitations and biases"}),
+    "training procedure": frozenset({
+        "training procedure", "training", "training details", "training setup",
+        "training hyperparameters", "how it was trained", "fine tuning", "training process",
+        "training configuration"}),
+}
+
 # Headings seen in model cards and house styles -> section kind (normalised, see `normalise`).
 SYNONYMS: dict[str, str] = {
     **dict.fromkeys(

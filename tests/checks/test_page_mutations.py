@@ -30,13 +30,12 @@ import pytest
 from docgen_plugin.checks.pages import check_page, discover_pages, read_page_text
 from docgen_plugin.checks.pages.code_rules import config_file_findings
 from docgen_plugin.checks.pages.model import Code, Entry, Heading, Paragraph, Table
-from docgen_plugin.checks.pages.model_card import SYNONYMS
 from docgen_plugin.checks.pages.names import accepts, entry_text, sentences, table_names
 from docgen_plugin.facts.config_files import read_config_files
 from docgen_plugin.facts.discover import SourceFile
 from docgen_plugin.facts.loader import load_facts
 from docgen_plugin.facts.model import Facts
-from docgen_plugin.sections.catalogue import normalise
+from docgen_plugin.sections.catalogue import MODEL_CARD_HEADINGS, normalise
 from docgen_plugin.settings import Settings
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -242,7 +241,8 @@ def card_mutations(file: str, text: str, docs: Docs) -> Iterator[Mutation]:
     for block in page.blocks:
         if not isinstance(block, Heading) or block.level != 2:
             continue
-        section = next((s for s, names in SYNONYMS.items() if normalise(block.inline.plain) in names), None)
+        heading = normalise(block.inline.plain)
+        section = next((s for s, names in MODEL_CARD_HEADINGS.items() if heading in names), None)
         if section in docs.settings.model_card_sections:
             yield Mutation("card-section", file, ("DG206", file, title, section),
                            on_line(block.line, block.inline.plain, "Notes"))

@@ -12,26 +12,9 @@ from typing import Any
 from docgen_plugin.checks.finding import Finding
 from docgen_plugin.checks.pages.links import Linker, front_matter_objects
 from docgen_plugin.checks.pages.model import Code, Entry, Heading, Page, Paragraph, Table
-from docgen_plugin.sections.catalogue import normalise
+from docgen_plugin.sections.catalogue import MODEL_CARD_HEADINGS, normalise
 
 CARD_KEYS = frozenset({"library_name", "pipeline_tag", "base_model", "model-index", "model_name"})
-# Headings of the Hugging Face template and of `Trainer`'s generated cards, per section.
-SYNONYMS: dict[str, frozenset[str]] = {
-    "model description": frozenset({
-        "model description", "model details", "model summary", "model overview", "description",
-        "overview", "about", "about the model", "introduction", "summary"}),
-    "intended uses": frozenset({
-        "intended uses", "intended use", "uses", "direct use", "downstream use", "use cases",
-        "intended uses and limitations", "applications", "intended use cases"}),
-    "limitations": frozenset({
-        "limitations", "bias risks and limitations", "risks and limitations", "known limitations",
-        "limitations and bias", "intended uses and limitations", "out of scope use", "caveats",
-        "bias and limitations", "risks limitations and biases"}),
-    "training procedure": frozenset({
-        "training procedure", "training", "training details", "training setup",
-        "training hyperparameters", "how it was trained", "fine tuning", "training process",
-        "training configuration"}),
-}
 _PLACEHOLDER = re.compile(r"\[?more information needed\]?|todo(\(docgen\))?:?|tbd|n/a|\.\.\.", re.I)
 TASKS = {  # peft task_type -> pipeline tags that can describe it
     "CAUSAL_LM": {"text-generation", "conversational", "image-text-to-text"},
@@ -73,7 +56,7 @@ def is_model_card(page: Page, folder: Path | None) -> bool:
 
 def _matches(required: str, heading: str) -> bool:
     wanted = normalise(required)
-    return heading in SYNONYMS.get(wanted, frozenset({wanted})) or wanted in heading
+    return heading in MODEL_CARD_HEADINGS.get(wanted, frozenset({wanted})) or wanted in heading
 
 
 def _sections(page: Page) -> list[tuple[str, int, bool]]:
