@@ -58,7 +58,7 @@ def main() -> int:
         next_token_targets,
     )
     from docgen_plugin.finetune.training_loop import install_head_hook, malloc_trim
-    from docgen_plugin.finetune.training_lora import TARGET_MODULES
+    from docgen_plugin.generate.default_model import EMBEDDED
     from docgen_plugin.generate.hardware import usable_cpus
     from docgen_plugin.generate.model_load import load_model
     from docgen_plugin.generate.model_resolve import resolve_model
@@ -71,7 +71,8 @@ def main() -> int:
     model = loaded.model
     model.train()
     model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, lora_dropout=0.05,
-                                             target_modules=list(TARGET_MODULES), task_type="CAUSAL_LM"))
+                                             target_modules=list(EMBEDDED.lora_targets),
+                                             task_type="CAUSAL_LM"))
     positions = install_head_hook(model)
     lean_layers.install(model, 0.05)
     positions.capture = True

