@@ -1,11 +1,16 @@
 """Draft throughput: docgen's batched Generator against naive one-prompt-at-a-time generation.
 
-Both sides run the same (default) model on the same prompts with the same token budget and
-the same thread count, in one process, one after the other. The baseline is what one writes
-first: fp32, `model.generate` per prompt, greedy, stock repetition penalty and n-gram ban.
-Only new tokens are counted, up to and including the first EOS, on both sides.
+Like for like: both sides run the same model with the same adapter (`--adapters bare,shipped`:
+each is run on both sides), the same prompts, the same token budget, the same decoding (greedy,
+docgen's answer-only repetition curbs) and the same thread count, in one process, one after the
+other. The baseline is what one writes first: fp32, the adapter merged with peft,
+`model.generate` per prompt. Only new tokens are counted, up to and including the first EOS.
+Each naive prompt is timed alone, so the naive figure for the first n prompts is exactly the
+prompts docgen gets at n (`--prompts 24,36,72`); the fp32 answers of both sides are compared
+and the count of identical ones printed. The CPU's model and the flags that decide its fast
+path (bf16, AMX, VNNI, AVX-512) head the output.
 
-    python benchmarks/draft_throughput.py                 # the comparison (~6 min on 2 cores)
+    python benchmarks/draft_throughput.py                 # the comparison (~25 min on 2 cores)
     python benchmarks/draft_throughput.py --cold-load 3   # also: fresh-process load times
     python benchmarks/draft_throughput.py --sweep         # decoding settings vs. output quality
 
@@ -30,9 +35,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from docgen_plugin.generate import Decoding, Generator, clean_prose
-from docgen_plugin.generate.generator import answer_only_processors
-from docgen_plugin.generate.hardware import configure_threads
+from docgen_plugin.generate.generator import Generation, answer_only_processors
+from docgen_plugin.generate.hardware import configure_threads, cpu_info
 from docgen_plugin.generate.model_load import load_model
+from docgen_plugin.generate.model_resolve import ResolvedModel
 from docgen_plugin.generate.model_status import prepare_model
 from docgen_plugin.settings import Settings
 
@@ -134,9 +140,10 @@ def timed(label: str, work) -> Run:
     return run
 
 
-def naive_tokens(model, tokenizer, messages, budget: int, processors) -> int:
+def naive_answer(model, tokenizer, messages, budget: int, processors) -> tuple[int, str]:
     """One prompt through plain `model.generate`, as one writes it first (with docgen's
-    answer-only repetition curbs, so both sides decode alike and stop at EOS alike)."""
+    answer-only repetition curbs, so both sides decode alike and stop at EOS alike): the new
+    tokens counted up to and including EOS, and the answer's text."""
     import torch
 
     ids = tokenizer.apply_chat_template(
@@ -152,60 +159,116 @@ def naive_tokens(model, tokenizer, messages, budget: int, processors) -> int:
             pad_token_id=tokenizer.pad_token_id,
         )
     new = out[0, ids["input_ids"].shape[1] :].tolist()
-    return new.index(tokenizer.eos_token_id) + 1 if tokenizer.eos_token_id in new else len(new)
+    stop = new.index(tokenizer.eos_token_id) if tokenizer.eos_token_id in new else None
+    text = tokenizer.decode(new if stop is None else new[:stop], skip_special_tokens=True).strip()
+    return (len(new) if stop is None else stop + 1), text
+
+
+def naive_model(resolved: ResolvedModel):
+    """The model as one loads it first: fp32, the adapter (if any) merged with peft."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    model = AutoModelForCausalLM.from_pretrained(resolved.path, dtype="float32")
+    if resolved.adapter is not None:
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, str(resolved.adapter)).merge_and_unload()
+    return model.eval(), AutoTokenizer.from_pretrained(resolved.path)
+
+
+@dataclass
+class Side:
+    """One way of drafting, timed per prompt count: the first n prompts are one set."""
+
+    label: str
+    runs: dict[int, Run]
+    texts: list[str]
+
+
+def naive_side(resolved: ResolvedModel, batch, args, processors) -> Side:
+    """Each prompt timed alone: the naive figure for the first n prompts is the sum of the
+    first n, so every prompt count is compared on exactly the prompts docgen gets."""
+    model, tokenizer = naive_model(resolved)
+    naive_answer(model, tokenizer, batch[0], 4, processors)  # warm-up, as on the other side
+    load = os.getloadavg()[0]
+    timings, texts = [], []
+    for messages in batch:
+        start, cpu = time.perf_counter(), time.process_time()
+        count, text = naive_answer(model, tokenizer, messages, args.max_new_tokens, processors)
+        timings.append((count, time.perf_counter() - start, time.process_time() - cpu))
+        texts.append(text)
+    runs = {}
+    for n in args.prompts:
+        tokens, wall, cpu = (sum(t[k] for t in timings[:n]) for k in range(3))
+        runs[n] = Run(f"naive fp32, one at a time, {n} prompts", tokens, wall, cpu, load,
+                      os.getloadavg()[0])
+        print(f"  {runs[n].label}: {tokens} tokens in {wall:.1f} s", flush=True)
+    return Side("naive fp32", runs, texts)
+
+
+def docgen_side(resolved: ResolvedModel, dtype: str, batch, args, decoding) -> Side:
+    loaded = load_model(resolved, dtype=dtype, progress=False)
+    runs, texts = {}, []
+    for n in args.prompts:
+        size = min(n, args.batch_size) if args.batch_size else n
+        generator = Generator(loaded, batch_size=size, decoding=decoding, progress=False)
+        generator.generate(batch[:2], 4)  # warm-up
+        done: list[Generation] = []
+
+        def work(g: Generator = generator, n: int = n, done: list[Generation] = done) -> int:
+            done[:] = g.generate_detailed(batch[:n], args.max_new_tokens)
+            return sum(r.new_tokens for r in done)
+
+        runs[n] = timed(f"docgen {dtype}, {n} prompts, batch {size}", work)
+        texts = [r.text for r in done]  # the largest prompt count's, in prompt order
+    return Side(f"docgen {dtype}", runs, texts)
 
 
 def compare(args: argparse.Namespace) -> list[Run]:
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    resolved = prepare_model(Settings(), progress=False)
     threads = configure_threads()
     os.environ["DOCGEN_THREADS"] = str(threads)  # the same count on both sides, all run long
-    batch = prompts(args.prompts)
-    print(f"{len(batch)} prompts, max_new_tokens={args.max_new_tokens}, {threads} threads", flush=True)
-    runs = []
+    batch = prompts(max(args.prompts))
     decoding = Decoding()
     processors = functools.partial(answer_only_processors, decoding)
-    if not args.skip_baseline:
-        model = AutoModelForCausalLM.from_pretrained(resolved.path, dtype="float32").eval()
-        tokenizer = AutoTokenizer.from_pretrained(resolved.path)
-        naive_tokens(model, tokenizer, batch[0], 4, processors)  # warm-up, as on the other side
-        runs.append(
-            timed(
-                "naive fp32, one at a time",
-                lambda: sum(
-                    naive_tokens(model, tokenizer, m, args.max_new_tokens, processors) for m in batch
-                ),
-            )
-        )
-        del model
-    for dtype in args.dtypes:
-        loaded = load_model(resolved, dtype=dtype, progress=False)
-        for size in args.batch_sizes:
-            generator = Generator(loaded, batch_size=size, decoding=decoding, progress=False)
-            generator.generate(batch[:2], 4)  # warm-up
-            runs.append(
-                timed(
-                    f"docgen {dtype}, batch {size}",
-                    lambda g=generator: sum(
-                        r.new_tokens for r in g.generate_detailed(batch, args.max_new_tokens)
-                    ),
-                )
-            )
+    runs = []
+    for adapter in args.adapters:
+        resolved = prepare_model(Settings(adapter=None if adapter == "shipped" else "none"),
+                                 progress=False)
+        print(f"\n## {adapter}: {resolved.name}, adapter {resolved.adapter or 'none'}; "
+              f"{len(batch)} prompts, max_new_tokens={args.max_new_tokens}, {threads} threads",
+              flush=True)
+        naive = None if args.skip_baseline else naive_side(resolved, batch, args, processors)
+        sides = [docgen_side(resolved, dtype, batch, args, decoding) for dtype in args.dtypes]
+        for n in args.prompts:
+            group = ([naive.runs[n]] if naive else []) + [side.runs[n] for side in sides]
+            for run in group:
+                run.label = f"{adapter}: {run.label}"
+            runs += group
+        if naive:
+            for side in sides:
+                same = sum(a == b for a, b in zip(naive.texts, side.texts))
+                print(f"  {side.label} answers identical to naive fp32: {same}/{len(batch)}",
+                      flush=True)
     return runs
 
 
 def table(runs: list[Run]) -> str:
-    base = runs[0].rate if runs and runs[0].label.startswith("naive") else None
+    """Speed-ups against the naive run of the same adapter and prompt count (the row above)."""
     lines = [
-        "| method | new tokens | wall s | CPU s | tok/s | speed-up | load avg |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| method | new tokens | wall s | CPU s | tok/s | speed-up wall | speed-up CPU | load avg |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
+    base: Run | None = None
     for run in runs:
-        speedup = f"{run.rate / base:.1f}x" if base else "-"
+        if "naive" in run.label:
+            base = run
+        same_group = base is not None and base.label.split(":")[0] == run.label.split(":")[0]
+        wall = f"{run.rate / base.rate:.1f}x" if same_group and base is not run else "-"
+        cpu = (f"{(base.cpu_seconds / base.tokens) / (run.cpu_seconds / run.tokens):.1f}x"
+               if same_group and base is not run else "-")
         lines.append(
             f"| {run.label} | {run.tokens} | {run.seconds:.1f} | {run.cpu_seconds:.1f} | "
-            f"{run.rate:.1f} | {speedup} | {run.load_before:.1f} -> {run.load_after:.1f} |"
+            f"{run.rate:.1f} | {wall} | {cpu} | {run.load_before:.1f} -> {run.load_after:.1f} |"
         )
     return "\n".join(lines)
 
@@ -257,7 +320,7 @@ def sweep(args: argparse.Namespace) -> None:
     """Output quality of decoding settings on the benchmark prompts (batched, default dtype)."""
     resolved = prepare_model(Settings(), progress=False)
     loaded = load_model(resolved, progress=False)
-    batch = prompts(args.prompts)
+    batch = prompts(max(args.prompts))
     modules = [MODULES[n % len(MODULES)] for n in range(len(batch))]
     print(
         "| repetition_penalty | no_repeat_ngram | repeated sentence | code fence | ends at EOS | "
@@ -289,12 +352,21 @@ def sweep(args: argparse.Namespace) -> None:
             print(f"\n## {module[0]}\n{text}")
 
 
+def _ints(text: str) -> list[int]:
+    return [int(x) for x in text.split(",")]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--prompts", type=int, default=36)
+    parser.add_argument("--prompts", type=_ints, default=[24, 36, 72],
+                        help="prompt counts; each is the first n of the largest set")
     parser.add_argument("--max-new-tokens", type=int, default=160)
-    parser.add_argument("--batch-sizes", type=lambda s: [int(x) for x in s.split(",")], default=[8, 16, 32])
-    parser.add_argument("--dtypes", type=lambda s: s.split(","), default=["bfloat16", "float32"])
+    parser.add_argument("--batch-size", type=int, default=0,
+                        help="docgen's batch size (0: all prompts in one batch)")
+    parser.add_argument("--batch-sizes", type=_ints, default=[32], help="--sweep's batch sizes")
+    parser.add_argument("--adapters", type=lambda s: s.split(","), default=["bare", "shipped"],
+                        help="bare (no adapter) and/or shipped (the docs adapter), each on both sides")
+    parser.add_argument("--dtypes", type=lambda s: s.split(","), default=["float32", "bfloat16"])
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--cold-load", type=int, default=0, metavar="N")
     parser.add_argument("--no-throughput", action="store_true", help="only the cold loads")
@@ -305,9 +377,11 @@ def main() -> int:
     parser.add_argument("--show", action="store_true", help="with --sweep: print the last texts")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import torch
+
     print(
-        f"{time.strftime('%Y-%m-%d %H:%M')} | {platform.processor() or platform.machine()} | "
-        f"{os.cpu_count()} CPUs | python {platform.python_version()}",
+        f"{time.strftime('%Y-%m-%d %H:%M')} | {cpu_info().describe()} | {os.cpu_count()} CPUs | "
+        f"python {platform.python_version()} | torch {torch.__version__}",
         flush=True,
     )
     if args.sweep:

@@ -235,17 +235,19 @@ def default_generator(settings: Settings) -> TextGenerator:
     return Generator.from_settings(settings)  # torch and transformers load here
 
 
-def _model_hashes(settings: Settings) -> tuple[str, str | None]:
+def model_identity(settings: Settings) -> tuple[str, str | None, dict[str, Any]]:
+    """The model's and adapter's hashes, and what decides the numbers it computes with."""
     from docgen_plugin.generate.server import is_server_url, model_hash
 
     if is_server_url(settings.model):
         # `openai://host:port/v1#<served model or adapter>`: the server's weights are not ours
         # to hash; its adapter is part of the served name
-        return model_hash(settings), None
+        return model_hash(settings), None, {}
+    from docgen_plugin.generate.hardware import numerics_key
     from docgen_plugin.generate.model_resolve import resolve_model
 
     resolved = resolve_model(settings)
-    return resolved.model_hash, resolved.adapter_hash
+    return resolved.model_hash, resolved.adapter_hash, numerics_key()
 
 
 def draft_sections(
@@ -269,7 +271,7 @@ def draft_sections(
     cache = DraftCache(settings.cache_path)
     drafts: list[Draft | None] = [None] * len(requests)
     jobs: list[_Job] = []
-    hashes: tuple[str, str | None] | None = None
+    hashes: tuple[str, str | None, dict[str, Any]] | None = None
     resolved = [(find_object(facts, r.object), catalogue.spec(r.section)) for r in requests]
     fit = BudgetFitter(settings)
     # calls of the objects in the project's tests, examples and pages (only when needed)
@@ -294,7 +296,7 @@ def draft_sections(
             obj, spec, facts, examples=examples, previous=previous, changes=request.changes
         ))
         if hashes is None:
-            hashes = _model_hashes(settings)
+            hashes = model_identity(settings)
         budget = min(spec.max_new_tokens, settings.max_new_tokens)
         key = cache_key(
             facts=fingerprint,
@@ -302,7 +304,7 @@ def draft_sections(
             prompt=messages_hash(messages),
             model_hash=hashes[0],
             adapter_hash=hashes[1],
-            generation={"max_new_tokens": budget, **decoding.as_dict()},
+            generation={"max_new_tokens": budget, **decoding.as_dict(), **hashes[2]},
             mode="update" if previous is not None else "draft",
         )
         entry = None if refresh else cache.get(key)

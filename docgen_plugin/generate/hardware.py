@@ -1,19 +1,72 @@
 """Where and how a model runs on this machine: its device, its dtype, and intra-op threads.
 
 Shared by drafting and fine-tuning; each choice can be forced with an environment variable.
+What the CPU computes natively is read from /proc/cpuinfo (no torch): without AVX512-BF16 or
+AMX, bf16 matmuls are emulated and run about 2.5x slower than fp32, so the fast path depends on
+these flags, and every benchmark prints them beside its figures.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from docgen_plugin.errors import ModelError
 
 DTYPE_ENV = "DOCGEN_DTYPE"
 DEVICE_ENV = "DOCGEN_DEVICE"
 THREADS_ENV = "DOCGEN_THREADS"
+DTYPES = ("float32", "bfloat16", "float16", "int8")  # int8: dynamic quantisation, CPU only
+CPUINFO = Path("/proc/cpuinfo")
+
+# the flags that change which matmul path is fast, by the name a reader knows them by
+FEATURES = {
+    "bf16": ("avx512_bf16", "amx_bf16"),
+    "AMX": ("amx_tile",),
+    "VNNI": ("avx512_vnni", "avx_vnni"),
+    "AVX-512": ("avx512f",),
+    "AVX2": ("avx2",),
+}
+
+
+@dataclass(frozen=True)
+class CpuInfo:
+    model: str
+    flags: frozenset[str]
+
+    def has(self, feature: str) -> bool:
+        return bool(self.flags & set(FEATURES[feature]))
+
+    @property
+    def bf16(self) -> bool:
+        return self.has("bf16")
+
+    def describe(self) -> str:
+        """`Intel(R) Xeon(R) ... | bf16 yes, AMX yes, VNNI yes, AVX-512 yes, AVX2 yes`."""
+        listed = ", ".join(f"{name} {'yes' if self.has(name) else 'no'}" for name in FEATURES)
+        return f"{self.model} | {listed}"
+
+
+def cpu_info(path: Path = CPUINFO) -> CpuInfo:
+    """The first processor's model name and flags; empty where the file cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return CpuInfo(model="unknown CPU", flags=frozenset())
+    model, flags = "unknown CPU", ""
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        key = key.strip()
+        if key == "model name" and model == "unknown CPU":
+            model = value.strip()
+        elif key == "flags" and not flags:
+            flags = value
+        if flags and model != "unknown CPU":
+            break
+    return CpuInfo(model=model, flags=frozenset(flags.split()))
 
 
 def choose_device() -> str:
@@ -29,32 +82,37 @@ def choose_device() -> str:
 def cpu_has_bf16() -> bool:
     """Native bf16 matmuls on this CPU (AVX512-BF16 or AMX): measured 1.7x faster batched
     generation than fp32 on a 2-core Sapphire Rapids (see benchmarks/RESULTS.md)."""
-    try:
-        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-    flags: set[str] = set()
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            flags.update(line.split(":", 1)[1].split())
-            break
-    return bool(flags & {"avx512_bf16", "amx_bf16"})
+    return cpu_info().bf16
+
+
+def dtype_setting() -> str | None:
+    """`$DOCGEN_DTYPE` when set (checked), else None: docgen picks by the hardware."""
+    explicit = os.environ.get(DTYPE_ENV)
+    if explicit and explicit not in DTYPES:
+        raise ModelError(f"${DTYPE_ENV}={explicit!r}: use {', '.join(DTYPES)}")
+    return explicit or None
 
 
 def choose_dtype(device: str) -> str:
     """`$DOCGEN_DTYPE`, else bf16 where the hardware computes it natively, else fp32."""
     import torch
 
-    explicit = os.environ.get(DTYPE_ENV)
+    explicit = dtype_setting()
     if explicit:
-        if explicit not in ("float32", "bfloat16", "float16"):
-            raise ModelError(f"${DTYPE_ENV}={explicit!r}: use float32, bfloat16 or float16")
         return explicit
     if device.startswith("cuda"):
         return "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
     if torch.backends.mkldnn.is_available() and cpu_has_bf16():
         return "bfloat16"
     return "float32"
+
+
+def numerics_key() -> dict[str, Any]:
+    """What decides the numbers a load computes with, known without torch: the dtype asked
+    for, else that docgen picks one and whether this CPU has native bf16. Part of the draft
+    cache key: bf16, fp32 and int8 answers differ."""
+    explicit = dtype_setting()
+    return {"dtype": explicit} if explicit else {"dtype": "auto", "cpu_bf16": cpu_has_bf16()}
 
 
 def configure_threads() -> int:

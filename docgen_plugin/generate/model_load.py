@@ -15,7 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from docgen_plugin.errors import ModelError
-from docgen_plugin.generate.hardware import choose_device, choose_dtype, configure_threads
+from docgen_plugin.generate.hardware import (
+    DTYPE_ENV,
+    choose_device,
+    choose_dtype,
+    configure_threads,
+)
 from docgen_plugin.generate.model_convert import (
     ensure_converted,
     hash_problem,
@@ -23,6 +28,7 @@ from docgen_plugin.generate.model_convert import (
     rebuild,
 )
 from docgen_plugin.generate.model_resolve import ResolvedModel
+from docgen_plugin.generate.quantize import INT8, quantize_int8
 
 logger = logging.getLogger(__name__)
 
@@ -52,15 +58,21 @@ def load_model(
     threads = configure_threads()
     device = device or choose_device()
     dtype = dtype or choose_dtype(device)
-    # with an adapter, load and merge in fp32 and cast after: merging in bf16 loses the update
-    load_dtype = "float32" if resolved.adapter is not None else dtype
+    if dtype == INT8 and not device.startswith("cpu"):
+        raise ModelError(f"${DTYPE_ENV}=int8 runs on the CPU only, not on {device}; unset it")
+    # int8 quantises fp32 weights; with an adapter, load and merge in fp32 and cast after:
+    # merging in bf16 loses the update
+    weights_dtype = "float32" if dtype == INT8 else dtype
+    load_dtype = "float32" if resolved.adapter is not None else weights_dtype
     if resolved.embedded:
         model, tokenizer = _load_embedded(resolved, load_dtype, progress=progress)
     else:
         model, tokenizer = _load_folder(resolved.path, load_dtype)
     if resolved.adapter is not None:
         model = _apply_adapter(model, resolved.adapter)
-    model = _ready(model, dtype, device)
+    model = _ready(model, weights_dtype, device)
+    if dtype == INT8:
+        model = quantize_int8(model)
     seconds = time.perf_counter() - start
     logger.info(
         "loaded %s (%s, %s, %d threads) in %.1f s", resolved.name, dtype, device, threads, seconds

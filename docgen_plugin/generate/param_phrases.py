@@ -178,25 +178,14 @@ def phrase(raw: str, obj: ObjectFacts, facts: Facts, param: Param, request: Requ
     return check.text, ()
 
 
-def _hashes(settings: Settings) -> tuple[str, str | None]:
-    from docgen_plugin.generate.server import is_server_url, model_hash
-
-    if is_server_url(settings.model):
-        return model_hash(settings), None
-    from docgen_plugin.generate.model_resolve import resolve_model
-
-    resolved = resolve_model(settings)
-    return resolved.model_hash, resolved.adapter_hash
-
-
 def param_drafter(settings: Settings) -> Drafter:
     """A drafter for `plan_fixes`: cached phrases, the rest in one batch of the local model."""
 
     def draft(requests: Sequence[Request], facts: Facts) -> list[str | None]:
-        from docgen_plugin.generate.drafting import default_generator
+        from docgen_plugin.generate.drafting import default_generator, model_identity
 
         cache = DraftCache(settings.cache_path)
-        hashes = _hashes(settings)
+        hashes = model_identity(settings)
         decoding = Decoding()
         out: list[str | None] = [None] * len(requests)
         jobs: list[tuple[int, str, str, list[dict[str, str]]]] = []
@@ -205,7 +194,8 @@ def param_drafter(settings: Settings) -> Drafter:
             fingerprint = context_fingerprint(request.obj, facts)
             key = cache_key(facts=fingerprint, section=f"param:{request.param.name}",
                             prompt=messages_hash(messages), model_hash=hashes[0], adapter_hash=hashes[1],
-                            generation={"max_new_tokens": MAX_NEW_TOKENS, **decoding.as_dict()},
+                            generation={"max_new_tokens": MAX_NEW_TOKENS, **decoding.as_dict(),
+                                        **hashes[2]},
                             mode=PHRASE_CHECKS)
             entry = cache.get(key)
             if entry is not None:

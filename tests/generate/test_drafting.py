@@ -49,7 +49,7 @@ def section_of(messages):
 
 @pytest.fixture
 def setup(tmp_path, monkeypatch):
-    monkeypatch.setattr(drafting, "_model_hashes", lambda settings: ("model-hash", None))
+    monkeypatch.setattr(drafting, "model_identity", lambda settings: ("model-hash", None, {}))
     facts = load_sample(tmp_path)
     return facts, settings_for(tmp_path)
 
@@ -115,7 +115,7 @@ def test_changed_prompt_or_model_misses_the_cache(setup, monkeypatch):
     facts, settings = setup
     draft_sections(facts, requests("overview"), settings,
                    generator=Scripted(lambda m, c: "`TinyNet` is tiny and takes `input_ids`."))
-    monkeypatch.setattr(drafting, "_model_hashes", lambda settings: ("other-model", None))
+    monkeypatch.setattr(drafting, "model_identity", lambda settings: ("other-model", None, {}))
     generator = Scripted(lambda m, c: "`TinyNet` is tiny and takes `input_ids`.")
     draft_sections(facts, requests("overview"), settings, generator=generator)
     assert len(generator.calls) == 1
@@ -180,7 +180,7 @@ def test_deterministic_only_needs_no_model(tmp_path, monkeypatch):
     def no_model(settings):
         raise AssertionError("resolved a model for tables")
 
-    monkeypatch.setattr(drafting, "_model_hashes", no_model)
+    monkeypatch.setattr(drafting, "model_identity", no_model)
     facts = load_sample(tmp_path)
     drafts = draft_sections(facts, requests("parameters", "configuration"),
                             settings_for(tmp_path), generator=no_model)
@@ -283,7 +283,7 @@ def run(args, settings, capsys):
 
 @pytest.fixture
 def cli(tmp_path, monkeypatch):
-    monkeypatch.setattr(drafting, "_model_hashes", lambda settings: ("model-hash", None))
+    monkeypatch.setattr(drafting, "model_identity", lambda settings: ("model-hash", None, {}))
     load_sample(tmp_path)
     generator = Scripted(lambda m, c: "`TinyNet` is a tiny network over `input_ids`.")
     monkeypatch.setattr(drafting, "default_generator", lambda settings: generator)
