@@ -24,7 +24,7 @@ SKIPPED_DIRS = frozenset({".git", ".venv", "venv", "env", "node_modules", "site"
                           ".mypy_cache", ".pytest_cache", ".ruff_cache"})
 MAX_FILES = 3000  # a project bigger than this: the first files found are enough for examples
 MAX_BYTES = 1_000_000
-MAX_CALL_CHARS = 240  # a usage example should be read at a glance
+MAX_CALL_CHARS = 400  # a usage example should be read at a glance (a model of 17 options is)
 # Libraries whose calls may build an example's inputs (`torch.randn(4, 16)`), besides the
 # documented package itself.
 DATA_LIBRARIES = frozenset({"torch", "numpy", "math", "random", "collections", "functools",
@@ -368,7 +368,7 @@ def _site(call: ast.Call, reader: _ScopeReader, facts: Facts, wanted: Collection
         complete = False
     if not complete:  # not an example to show, but its literal values are the project's
         return CallSite(target.path, text, display, line_of(call.lineno), complete=False)
-    if len(text) > MAX_CALL_CHARS:
+    if len(ast.unparse(call)) > MAX_CALL_CHARS:  # the call itself: its comments do not count
         return None
     own_import = imported[1] if imported else ""  # type: ignore[index]
     setup = (own_import, *(i for i in needs.imports if i != own_import), *needs.statements)
@@ -381,7 +381,7 @@ def _as_statement(code: str, call: ast.Call) -> str:
     first = code.split("\n")[call.lineno - 1]
     indent = len(first) - len(first.lstrip())
     lines = text.split("\n")
-    return "\n".join([lines[0], *(line[indent:] if line[:indent].isspace() else line.lstrip()
+    return "\n".join([lines[0], *(line[indent:] if not line[:indent].strip() else line.lstrip()
                                   for line in lines[1:])])
 
 
@@ -390,9 +390,12 @@ def _source(code: str, node: ast.AST) -> str:
     return textwrap.dedent(" " * getattr(node, "col_offset", 0) + text).strip()
 
 
-def site_order(site: CallSite) -> tuple[bool, int, str, int]:
-    """Shortest first, setup lines included; sites that can be shown before the others."""
-    return (not site.complete, len(site.code) + sum(map(len, site.setup)), site.file, site.line)
+def site_order(site: CallSite) -> tuple[bool, bool, int, str, int]:
+    """Sites that can be shown before the others, then those whose scope goes on to call what
+    they built (a usage example that only constructs shows half of it), then shortest first,
+    setup lines included."""
+    return (not site.complete, not site.then, len(site.code) + sum(map(len, site.setup)),
+            site.file, site.line)
 
 
 def find_call_sites(root: Path, facts: Facts, wanted: Collection[str]) -> dict[str, list[CallSite]]:

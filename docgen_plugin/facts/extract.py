@@ -126,11 +126,12 @@ def extract_module(path: Path, module: str, display: str, style: str = "auto") -
             Diagnostic("DG001", f"griffe could not read this module: {error}", display, 1),
         ))
     tree = keep.tree if keep.tree is not None else ast.parse(code, filename=display)
-    reader = _Reader(display, style, code, _ast_index(tree), _imported_names(griffe_module))
+    names = _imported_names(griffe_module)
+    reader = _Reader(display, style, code, _ast_index(tree), names)
     for member in griffe_module.members.values():
         reader.visit(member)
     return ModuleFacts(module, display, tuple(reader.objects), tuple(reader.diagnostics),
-                       reader.module_config_reads(tree))
+                       reader.module_config_reads(tree), _reexports(module, names))
 
 
 def _imported_names(module: griffe.Module) -> dict[str, str]:
@@ -142,6 +143,16 @@ def _imported_names(module: griffe.Module) -> dict[str, str]:
         except Exception:  # an alias griffe cannot follow: the name stays as written
             continue
     return names
+
+
+def _reexports(module: str, names: dict[str, str]) -> tuple[str, ...]:
+    """`Name=target` for each imported name that points at another module of the same
+    top-level package (what `from pkg.vit import ViT` in `pkg/__init__.py` makes)."""
+    package = module.split(".")[0] + "."
+    return tuple(
+        f"{name}={target}" for name, target in names.items()
+        if target.startswith(package) and target != f"{module}.{name}"
+    )
 
 
 class _KeepTree(griffe.Extension):

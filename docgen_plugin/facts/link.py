@@ -219,4 +219,6 @@ def link(modules: list[ModuleFacts]) -> Facts:
         objects=tuple(linker.link(o) for o in objects),
         diagnostics=tuple(d for m in modules for d in m.diagnostics),
         config_reads=tuple(r for m in modules for r in m.config_reads),
+        reexports={f"{m.module}.{name}": target for m in modules
+                   for name, _, target in (e.partition("=") for e in m.reexports)},
     )

@@ -67,6 +67,7 @@ def load_facts(
             config_files=tuple(config_files),
             diagnostics=(*unreadable, *linked.diagnostics, *config_diagnostics),
             config_reads=linked.config_reads,
+            reexports=linked.reexports,
         )
 
 

@@ -341,6 +341,9 @@ class ModuleFacts:
     objects: tuple[ObjectFacts, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
     config_reads: tuple[ConfigRead, ...] = ()  # in module-level functions
+    # "Name=pkg.sub.Name": module-level imports of the package's own objects (`from .vit import
+    # ViT` in `pkg/__init__.py`), so `pkg.ViT` finds `pkg.vit.ViT` as Python would
+    reexports: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -351,6 +354,7 @@ class Facts:
     config_files: tuple[ConfigFileFacts, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
     config_reads: tuple[ConfigRead, ...] = ()  # outside classes (module-level functions)
+    reexports: dict[str, str] = field(default_factory=dict)  # `pkg.ViT` -> `pkg.vit.ViT`
     # Built from `objects` by every __init__ (also `dataclasses.replace`'s: not shared).
     _index: dict[str, ObjectFacts] = field(
         default_factory=dict, init=False, compare=False, repr=False
@@ -374,9 +378,13 @@ class Facts:
         return tuple(self._by_name.get(name, ()))
 
     def find(self, name: str) -> ObjectFacts | None:
-        """An object by full path, or by a name unique among the loaded objects."""
+        """An object by full path, by a path a module re-exports it under, or by a name
+        unique among the loaded objects."""
         if name in self._index:
             return self._index[name]
+        exported = self._reexported(name)
+        if exported is not None:
+            return exported
         candidates = self._by_name.get(name.rsplit(".", 1)[-1], ())
         matches = [o for o in candidates if o.path.endswith("." + name)]
         if not matches and "." in name:  # a re-export: `pkg.Model` for `pkg.modeling.Model`
@@ -384,6 +392,15 @@ class Facts:
             matches = [o for o in candidates
                        if o.path.startswith(head + ".") and o.path.endswith("." + tail)]
         return matches[0] if len(matches) == 1 else None
+
+    def _reexported(self, name: str) -> ObjectFacts | None:
+        for _ in range(4):  # `pkg.X` -> `pkg.models.X` -> `pkg.models.vit.X`: a short chain
+            if name not in self.reexports:
+                return None
+            name = self.reexports[name]
+            if name in self._index:
+                return self._index[name]
+        return None
 
     @property
     def models(self) -> tuple[ObjectFacts, ...]:

@@ -123,3 +123,58 @@ def test_the_scope_s_first_call_of_what_it_built_comes_along(tmp_path):
     code = usage_candidates(facts.get("pkg.model.Net"), facts, {"pkg.model.Net": [first]})[0].code
     assert code.splitlines()[-4:] == ["net = Net(torch.zeros(2, 2), width=8)", "x = torch.randn(3, 8)",
                                       "scale = 2", "out = net(x * scale)"]
+
+
+def test_a_call_through_the_packages_reexport_is_found(tmp_path):
+    # `from pkg import Net`, as READMEs write it, names `pkg.model.Net` re-exported by __init__,
+    # though another module defines a `Net` too (the name alone is ambiguous)
+    facts = facts_of(tmp_path, {"model.py": MODEL, "other.py": "class Net:\n    pass\n",
+                                "__init__.py": "from .model import Net\n"})
+    assert facts.find("pkg.Net") is facts.get("pkg.model.Net")
+    assert facts.find("pkg.Other") is None
+    (tmp_path / "README.md").write_text(textwrap.dedent('''
+        ```python
+        import torch
+        from pkg import Net
+
+        net = Net(torch.zeros(2, 2), width=8)
+        ```
+    '''), encoding="utf-8")
+    sites = find_call_sites(tmp_path, facts, {"pkg.model.Net"})["pkg.model.Net"]
+    assert [(s.file, s.code, s.complete) for s in sites] == [
+        ("README.md", "Net(torch.zeros(2, 2), width=8)", True)]
+    assert "from pkg import Net" in sites[0].setup
+
+
+def test_a_call_whose_result_is_then_called_comes_before_a_shorter_one(tmp_path):
+    facts = facts_of(tmp_path, {"model.py": MODEL})
+    (tmp_path / "README.md").write_text(textwrap.dedent('''
+        ```python
+        import torch
+        from pkg.model import Net
+
+        net = Net(torch.zeros(2, 2), width=8, depth=3)
+        out = net(torch.zeros(4, 8))
+        ```
+
+        ```python
+        import torch
+        from pkg.model import Net
+
+        net = Net(torch.zeros(2, 2), width=8)
+        ```
+    '''), encoding="utf-8")
+    sites = find_call_sites(tmp_path, facts, {"pkg.model.Net"})["pkg.model.Net"]
+    assert [s.code for s in sites] == ["Net(torch.zeros(2, 2), width=8, depth=3)",
+                                       "Net(torch.zeros(2, 2), width=8)"]
+    assert sites[0].then[-1] == "out = net(torch.zeros(4, 8))" and not sites[1].then
+
+
+def test_a_readme_call_keeps_its_layout_and_its_comments_do_not_count_to_its_length(tmp_path):
+    facts = facts_of(tmp_path, {"model.py": MODEL})
+    comment = "  # " + "why this width: " * 30  # far over MAX_CALL_CHARS with the comments
+    (tmp_path / "README.md").write_text(
+        "```python\nimport torch\nfrom pkg.model import Net\n\nnet = Net(\n"
+        f"    torch.zeros(2, 2),{comment}\n    width = 8,{comment}\n)\n```\n", encoding="utf-8")
+    [site] = find_call_sites(tmp_path, facts, {"pkg.model.Net"})["pkg.model.Net"]
+    assert site.code == f"Net(\n    torch.zeros(2, 2),{comment}\n    width = 8,{comment}\n)"
