@@ -115,6 +115,23 @@ def numerics_key() -> dict[str, Any]:
     return {"dtype": explicit} if explicit else {"dtype": "auto", "cpu_bf16": cpu_has_bf16()}
 
 
+def compute_path(device: str, dtype: str, cpu: CpuInfo | None = None) -> str:
+    """Which arithmetic a load takes, in words (`docgen model info`)."""
+    if not device.startswith("cpu"):
+        return f"{dtype} on {device}"
+    cpu = cpu or cpu_info()
+    asked = " ($DOCGEN_DTYPE)" if dtype_setting() else ""
+    if dtype == "int8":
+        unit = "VNNI" if cpu.has("VNNI") else "AVX-512" if cpu.has("AVX-512") else "AVX2"
+        return f"int8 weights, dynamic quantisation ({unit} kernels){asked}"
+    if dtype == "bfloat16":
+        native = "AMX" if cpu.has("AMX") else "AVX512-BF16" if cpu.bf16 else "emulated: slow"
+        return f"bf16 matmuls ({native}){asked}"
+    if dtype == "float32" and not cpu.bf16:
+        return f"fp32 (this CPU has no native bf16: emulated bf16 runs ~2.5x slower){asked}"
+    return f"{dtype}{asked}"
+
+
 def configure_threads() -> int:
     """Intra-op threads: `$DOCGEN_THREADS`, else the CPUs this process may use minus those
     other processes keep busy. OpenMP threads spin at barriers, so one thread that shares its

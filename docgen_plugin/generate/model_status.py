@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from docgen_plugin.generate.hardware import choose_device, choose_dtype
+from docgen_plugin.generate.hardware import choose_device, choose_dtype, compute_path, cpu_info
 from docgen_plugin.generate.model_convert import cache_problem, ensure_converted
 from docgen_plugin.generate.model_hashing import weights_summary
 from docgen_plugin.generate.model_resolve import ResolvedModel, adapter_origin, resolve_model
@@ -42,9 +42,13 @@ def model_info(settings: Settings) -> dict[str, Any]:
     if prepared:
         info.update(weights_summary(resolved.path))
     device = choose_device()
+    dtype = choose_dtype(device)
+    cpu = cpu_info()
     info.update(
         device=device,
-        dtype=choose_dtype(device),
+        dtype=dtype,
+        cpu=cpu.describe(),
+        compute=compute_path(device, dtype, cpu),
         model_hash=resolved.model_hash,
         adapter=str(resolved.adapter) if resolved.adapter else None,
         adapter_origin=adapter_origin(resolved),

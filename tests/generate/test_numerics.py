@@ -11,7 +11,7 @@ from sections.sample_package import load_sample
 from docgen_plugin.errors import ModelError
 from docgen_plugin.generate import Generator
 from docgen_plugin.generate.drafting import DraftRequest, draft_sections
-from docgen_plugin.generate.hardware import cpu_info, numerics_key
+from docgen_plugin.generate.hardware import compute_path, cpu_info, numerics_key
 from docgen_plugin.generate.model_load import load_model
 from docgen_plugin.generate.model_resolve import resolve_model
 from docgen_plugin.generate.quantize import is_int8
@@ -85,3 +85,18 @@ def test_drafts_of_another_dtype_are_keyed_apart(tmp_path: Path, tiny_model_dir:
         assert draft.cached == (dtype in keys)  # the second fp32 run hits, int8 never does
         keys.setdefault(dtype, draft.cache_key)
     assert keys["float32"] != keys["int8"]
+
+
+def test_model_info_names_the_arithmetic_the_cpu_takes(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "intel").write_text(SAPPHIRE)
+    (tmp_path / "amd").write_text(EPYC)
+    intel, amd = cpu_info(tmp_path / "intel"), cpu_info(tmp_path / "amd")
+    monkeypatch.delenv("DOCGEN_DTYPE", raising=False)
+    assert compute_path("cpu", "bfloat16", intel) == "bf16 matmuls (AMX)"
+    assert compute_path("cpu", "float32", amd).startswith("fp32 (this CPU has no native bf16")
+    assert compute_path("cpu", "float32", intel) == "float32"
+    assert compute_path("cuda", "bfloat16", amd) == "bfloat16 on cuda"
+    monkeypatch.setenv("DOCGEN_DTYPE", "int8")
+    assert compute_path("cpu", "int8", amd) == (
+        "int8 weights, dynamic quantisation (AVX2 kernels) ($DOCGEN_DTYPE)")
