@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from docgen_plugin.generate.generator import Decoding
+from docgen_plugin.generate.hardware import numerics_key
 from docgen_plugin.store import JsonLog
 
 GENERATIONS = "generations.jsonl"
@@ -26,7 +27,8 @@ def generation_key(
     max_new_tokens: int,
     decoding: Decoding,
 ) -> str:
-    """What one cached generation depends on, hashed."""
+    """What one cached generation depends on, hashed: the dtype too (`numerics_key`), so an
+    int8 or bf16 run never reads fp32 answers."""
     payload = json.dumps(
         {
             "system": system,
@@ -34,7 +36,8 @@ def generation_key(
             "prompt": prompt_hash,
             "model": model_hash,
             "adapter": adapter_hash,
-            "generation": {"max_new_tokens": max_new_tokens, **decoding.as_dict()},
+            "generation": {"max_new_tokens": max_new_tokens, **decoding.as_dict(),
+                           **numerics_key()},
         },
         sort_keys=True,
     )

@@ -186,6 +186,19 @@ def test_rerun_reads_every_generation_from_the_cache(full_run, workspace, monkey
         assert by_label[ALL].rouge_l == pytest.approx(full_run["summary"][system][ALL]["rouge_l"])
 
 
+def test_another_dtype_misses_the_cache(full_run, workspace, monkeypatch):
+    monkeypatch.chdir(workspace)
+    monkeypatch.setenv("DOCGEN_DTYPE", "int8")  # int8 answers differ: never the cached ones
+
+    def model_asked(settings):
+        raise LookupError("a model was asked for")
+
+    settings = load_settings(workspace).merged(adapter=str(workspace / "adapter"))
+    options = eval_plan.EvalOptions(out=workspace / "corpus" / "eval-adapter", progress=False)
+    with pytest.raises(LookupError, match="a model was asked for"):
+        ev.evaluate(workspace / "corpus", settings, options, make_generator=model_asked)
+
+
 def test_limit_and_base_systems_without_an_adapter(in_workspace, capsys):
     code = main(["eval", "corpus", "--limit", "2", "--systems", "base", "--quiet", "-o", "small"])
     assert code == 0
