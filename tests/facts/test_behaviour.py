@@ -189,3 +189,25 @@ def test_behaviour_survives_the_facts_cache(tmp_path):
     second = facts_of(tmp_path, {"models.py": MODELS, "config.py": CONFIG})  # from the cache
     assert first.get("pkg.models.Net") == second.get("pkg.models.Net")
     assert second.get("pkg.models.Net").raises
+
+
+def test_a_long_elif_chain_is_walked_in_polynomial_time():
+    # An elif chain is nested `if`s; each asked what returns inside it while its parent walked
+    # it too: 2^depth walks before `_not_returned` was cached (a scipy module hung the corpus).
+    import ast
+
+    from docgen_plugin.facts.behaviour import guarded
+
+    depth = 40
+    chain = "".join(f"    {'if' if n == 0 else 'elif'} x == {n}:\n        y = {n}\n"
+                    for n in range(depth))
+    tree = ast.parse(f"def f(x):\n{chain}    else:\n        return None\n    return y\n")
+    calls = []
+
+    def source(node):
+        calls.append(node)
+        return ast.unparse(node)
+
+    statements = list(guarded(tree.body[0].body, source))
+    assert len(statements) == 2 * depth + 2  # every `if`, its body, the else's return, the end
+    assert len(calls) < 20 * depth * depth  # exponential: over 10^12
