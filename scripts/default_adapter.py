@@ -31,6 +31,7 @@ import random
 import shutil
 import subprocess
 import sys
+import sysconfig
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -137,12 +138,15 @@ def balance(full: Path, out: Path) -> None:
 
 
 def portable(path: Path) -> None:
-    """No machine paths in shipped files: the repo prefix goes, the user's docgen home is named
-    as such, and the adapter names its base model instead of a cache folder."""
+    """No machine paths in shipped files: the repo and site-packages prefixes go, the user's
+    docgen home is named as such, and the adapter names its base model instead of a cache
+    folder."""
     from docgen_plugin.generate.default_model import EMBEDDED
     from docgen_plugin.generate.userdirs import docgen_home
 
     text = path.read_text(encoding="utf-8").replace(f"{ROOT}/", "")
+    # the source packages' files by their import path (`torch/nn/init.py`), wherever the venv is
+    text = text.replace(sysconfig.get_paths()["purelib"] + "/", "")
     text = text.replace(str(docgen_home()), "$DOCGEN_HOME")
     if path.name == "adapter_config.json":
         config = json.loads(text)
