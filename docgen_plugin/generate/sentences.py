@@ -490,6 +490,17 @@ def restates_summary(text: str, obj: ObjectFacts) -> bool:
     summary = obj.docstring.summary if obj.docstring is not None else ""
     if not summary:
         return False
-    own = set(_words(summary)) | set(_name_words(obj.name)) | {obj.name.lower()} | _STOP
-    new = [w for w in _words(_CODE_SPAN.sub(lambda m: m.group(2), text)) if w not in own]
-    return len(set(new)) < 2
+    own = {_stem(w) for w in (*_words(summary), *_name_words(obj.name), obj.name.lower(), *_STOP)}
+    new = {_stem(w) for w in _words(_CODE_SPAN.sub(lambda m: m.group(2), text))} - own
+    return len(new) < 2
+
+
+def _stem(word: str) -> str:
+    """A word without its inflection, so "Detect and describe" restates "detects and described"
+    (a stem keeps three letters: "uses" -> "use", not "us"; a final e goes, so "described" and
+    "describe" meet)."""
+    for suffix in ("ing", "ed", "es", "s", "d"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 3 else word

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sections.sample_package import load_sample
 
+from docgen_plugin.facts.model import Docstring, ObjectFacts
 from docgen_plugin.generate.sentences import (
     FACT_TERMS,
     restates_summary,
@@ -74,6 +75,16 @@ def test_fact_terms_are_not_general_words():
 def test_restating_the_docstring_summary_is_no_section(model):
     assert restates_summary("`TinyNet` is a tiny network.", model)
     assert not restates_summary("`TinyNet` is a tiny network over `input_ids` with masks.", model)
+
+
+def test_restating_the_summary_in_other_word_forms_is_no_section():
+    # kornia's DISK: a draft that only re-inflects the first line adds nothing
+    summary = "nn.Module which detects and described local features in an image using the DISK method."
+    disk = ObjectFacts(path="kornia.feature.DISK", kind="class", file="disk.py", line=1, end_line=9,
+                       docstring=Docstring(text=summary, style="google", line=2, end_line=2))
+    assert restates_summary("Detect and describe local features in an image using the DISK method.",
+                            disk)
+    assert not restates_summary("Detects local features in an image pair, then matches them.", disk)
 
 
 def test_fragments_and_echoed_facts_are_not_sentences(model, facts):
