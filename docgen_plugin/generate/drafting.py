@@ -158,7 +158,8 @@ def _still_true(entry: CacheEntry, obj: ObjectFacts, spec: SectionSpec, facts: F
     if spec.code:
         return verify_draft(prose, obj, facts, section=spec).ok
     check = verify_prose(prose, obj, facts, section=spec)
-    return check.ok and not check.dropped  # every sentence it kept still holds
+    # every sentence it kept still holds, and together they still add to the first line
+    return check.ok and not check.dropped and not restates_summary(check.text, obj)
 
 
 def check_draft(text: str, obj: ObjectFacts, facts: Facts, spec: SectionSpec

@@ -409,6 +409,23 @@ def test_a_cached_draft_that_no_longer_verifies_is_drafted_again(setup, tmp_path
     assert again.text == "`TinyNet` is tiny and takes `input_ids`."
 
 
+def test_a_cached_draft_that_only_restates_the_summary_is_drafted_again(setup):
+    # drafts cached before the restatement check got stricter are checked again when served
+    from dataclasses import replace
+
+    facts, settings = setup
+    first = draft_sections(facts, requests("overview"), settings,
+                           generator=Scripted(lambda m, c: "`TinyNet` is tiny and takes `input_ids`."))[0]
+    cache = DraftCache(settings.cache_path)
+    entry = cache.get(first.cache_key)
+    assert entry is not None and entry.status == "accepted"
+    cache.put(replace(entry, text="`TinyNet` is a tiny network."))  # the summary, restated
+    answer = "`TinyNet` is tiny and takes `input_ids` with masks."
+    again = draft_sections(facts, requests("overview"), settings,
+                           generator=Scripted(lambda m, c: answer))[0]
+    assert not again.cached and again.text == answer
+
+
 def test_run_examples_shows_an_example_that_runs_or_says_it_did_not(setup):
     facts, settings = setup
     settings = settings.merged(run_examples=True)
