@@ -2,9 +2,10 @@
 
 Each decoder Linear keeps int8 weights with one scale per output channel and quantises its
 input per batch at run time. The output head stays fp32: it maps every hidden state onto
-49,152 token logits, and per-tensor int8 there turned a 135M model's answers into unrelated
-text (benchmarks/RESULTS.md, "int8 on CPUs without bf16"). Opt-in (`$DOCGEN_DTYPE=int8`): the
-answers differ from fp32, so the dtype is part of every cache key.
+49,152 token logits, and per-tensor int8 on every Linear, head included, turned a 135M model's
+answers into unrelated text. Opt-in (`$DOCGEN_DTYPE=int8`): even so it keeps a third fewer
+drafted sentences than fp32 on the eval (benchmarks/RESULTS.md, "int8 judged on the eval"),
+and its answers differ from fp32's, so the dtype is part of every cache key.
 """
 
 from __future__ import annotations
