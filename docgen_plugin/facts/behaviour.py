@@ -8,7 +8,6 @@ so the sections rendered from them are true by construction.
 from __future__ import annotations
 
 import ast
-import functools
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -16,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from docgen_plugin.facts.model import ConfigRead, Raise, Return, Submodule
 
 Source = Callable[[ast.AST], str]  # a node's source text
+_Memo = dict[int, tuple[ast.If, tuple[str, ...]]]  # id(if) -> (the if, what follows it runs under)
 Resolve = Callable[[str], str]  # a dotted name as the module's imports resolve it
 
 OWN_CONFIG = "<own>"  # ConfigRead.config: the config class of the class that reads it
@@ -67,16 +67,18 @@ def _leaves(body: list[ast.stmt]) -> bool:
 MAX_RETURN_PATHS = 2  # returns inside one `if` a condition can still say readably
 
 
-def guarded(body: list[ast.stmt], source: Source, guards: tuple[str, ...] = ()
-            ) -> Iterator[tuple[ast.stmt, tuple[str, ...]]]:
+def guarded(body: list[ast.stmt], source: Source, guards: tuple[str, ...] = (),
+            memo: _Memo | None = None) -> Iterator[tuple[ast.stmt, tuple[str, ...]]]:
     """Every statement of a body (nested blocks included, nested defs excluded) with the
-    conditions under which it runs. After `if x: return`, the rest runs under `not x`."""
+    conditions under which it runs. After `if x: return`, the rest runs under `not x`.
+    `memo` is the walk's own record of `_not_returned` (one per outermost call)."""
+    memo = {} if memo is None else memo
     for stmt in body:
         yield stmt, guards
         if isinstance(stmt, ast.If):
-            yield from guarded(stmt.body, source, (*guards, source(stmt.test)))
+            yield from guarded(stmt.body, source, (*guards, source(stmt.test)), memo)
             if stmt.orelse:
-                yield from guarded(stmt.orelse, source, (*guards, negate(stmt.test, source)))
+                yield from guarded(stmt.orelse, source, (*guards, negate(stmt.test, source)), memo)
             # After `if x: return`, the rest runs only when `not x`. Not after `if x: raise`:
             # a raise ends the call, so "built only when the input was valid" says nothing.
             if _leaves(stmt.body) and not _exits(stmt.orelse):
@@ -84,41 +86,52 @@ def guarded(body: list[ast.stmt], source: Source, guards: tuple[str, ...] = ()
             elif _leaves(stmt.orelse) and not _exits(stmt.body):
                 guards = (*guards, source(stmt.test))
             else:  # `if return_mems: ... if not return_intermediates: return ...`
-                guards = (*guards, *_not_returned(stmt, source))
+                guards = (*guards, *_not_returned(stmt, source, memo))
         elif isinstance(stmt, (ast.For, ast.AsyncFor)):
             loop = f"for {source(stmt.target)} in {source(stmt.iter)}"
-            yield from guarded(stmt.body, source, (*guards, loop))
-            yield from guarded(stmt.orelse, source, guards)
+            yield from guarded(stmt.body, source, (*guards, loop), memo)
+            yield from guarded(stmt.orelse, source, guards, memo)
         elif isinstance(stmt, ast.While):
-            yield from guarded(stmt.body, source, (*guards, f"while {source(stmt.test)}"))
-            yield from guarded(stmt.orelse, source, guards)
+            yield from guarded(stmt.body, source, (*guards, f"while {source(stmt.test)}"), memo)
+            yield from guarded(stmt.orelse, source, guards, memo)
         elif isinstance(stmt, (ast.With, ast.AsyncWith)):
-            yield from guarded(stmt.body, source, guards)
+            yield from guarded(stmt.body, source, guards, memo)
         elif isinstance(stmt, (ast.Try, getattr(ast, "TryStar", ast.Try))):
-            yield from guarded(stmt.body, source, guards)
+            yield from guarded(stmt.body, source, guards, memo)
             for handler in stmt.handlers:  # type: ignore[attr-defined]
                 caught = f"except {source(handler.type)}" if handler.type else "except"
-                yield from guarded(handler.body, source, (*guards, caught))
-            yield from guarded(stmt.orelse, source, guards)  # type: ignore[attr-defined]
-            yield from guarded(stmt.finalbody, source, guards)  # type: ignore[attr-defined]
+                yield from guarded(handler.body, source, (*guards, caught), memo)
+            yield from guarded(stmt.orelse, source, guards, memo)  # type: ignore[attr-defined]
+            yield from guarded(stmt.finalbody, source, guards, memo)  # type: ignore[attr-defined]
         elif isinstance(stmt, ast.Match):
             for case in stmt.cases:
                 pattern = f"{source(stmt.subject)} matches {source(case.pattern)}"
                 if case.guard is not None:
                     pattern += f" and {source(case.guard)}"
-                yield from guarded(case.body, source, (*guards, pattern))
+                yield from guarded(case.body, source, (*guards, pattern), memo)
 
 
-@functools.lru_cache(maxsize=1024)
-def _not_returned(stmt: ast.If, source: Source) -> tuple[str, ...]:
+def _not_returned(stmt: ast.If, source: Source, memo: _Memo) -> tuple[str, ...]:
     """What the rest of the block runs under after an `if` that returns only on some paths
     inside it: not any of those paths. Nothing where a path is in a loop (not expressible) or
-    there are too many to read. Cached per statement: each enclosing `if` asks again while it
-    walks its body, and an `elif` chain is nested `if`s, so without it 40 branches took 2^40
-    walks (`docgen corpus` over torch, scipy and co. ran 45 minutes without finishing)."""
-    paths = [(source(stmt.test), *inner) for inner in _return_paths(stmt.body, source)]
+    there are too many to read. Remembered per statement for the walk: each enclosing `if`
+    asks again while it walks its body, and an `elif` chain is nested `if`s, so without it 40
+    branches took 2^40 walks (`docgen corpus` over torch, scipy and co. ran 45 minutes without
+    finishing). Not a global cache: holding every file's trees slowed a cold check by 20 %."""
+    known = memo.get(id(stmt))
+    if known is not None and known[0] is stmt:
+        return known[1]
+    paths = [(source(stmt.test), *inner) for inner in _return_paths(stmt.body, source, memo)]
     if stmt.orelse:
-        paths += [(negate(stmt.test, source), *inner) for inner in _return_paths(stmt.orelse, source)]
+        paths += [(negate(stmt.test, source), *inner)
+                  for inner in _return_paths(stmt.orelse, source, memo)]
+    conditions = _unless(paths)
+    memo[id(stmt)] = (stmt, conditions)
+    return conditions
+
+
+def _unless(paths: list[tuple[str, ...]]) -> tuple[str, ...]:
+    """`not (...)` of the paths that return, or nothing where it cannot be said readably."""
     if not paths or len(paths) > MAX_RETURN_PATHS or any(
             g.startswith(("for ", "while ", "except")) for path in paths for g in path):
         return ()
@@ -127,8 +140,9 @@ def _not_returned(stmt: ast.If, source: Source) -> tuple[str, ...]:
     return (f"not ({either})",)
 
 
-def _return_paths(body: list[ast.stmt], source: Source) -> list[tuple[str, ...]]:
-    return [guards for inner, guards in guarded(body, source) if isinstance(inner, ast.Return)]
+def _return_paths(body: list[ast.stmt], source: Source, memo: _Memo) -> list[tuple[str, ...]]:
+    return [guards for inner, guards in guarded(body, source, (), memo)
+            if isinstance(inner, ast.Return)]
 
 
 def _expressions(stmt: ast.stmt) -> Iterator[ast.AST]:
