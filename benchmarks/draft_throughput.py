@@ -10,7 +10,7 @@ prompts docgen gets at n (`--prompts 24,36,72`); the fp32 answers of both sides 
 and the count of identical ones printed. The CPU's model and the flags that decide its fast
 path (bf16, AMX, VNNI, AVX-512) head the output.
 
-    python benchmarks/draft_throughput.py                 # the comparison (~25 min on 2 cores)
+    python benchmarks/draft_throughput.py                 # the comparison (13 min on 2 AMX cores)
     python benchmarks/draft_throughput.py --cold-load 3   # also: fresh-process load times
     python benchmarks/draft_throughput.py --sweep         # decoding settings vs. output quality
 
