@@ -66,15 +66,17 @@ def eval_records(
     """The records `options` selects from its split, with their specs: those of sections
     rendered from facts are left out (never generated), and a stale prompt version is said."""
     catalogue = build_catalogue(settings.section_synonyms)
-    records = select_records(read_split(corpus, options.split), options.limit, settings.seed)
+    records = read_split(corpus, options.split)
     if not records:
         raise CorpusError(f"{corpus}: the {options.split} split is empty; nothing to evaluate")
+    # table sections first: `--limit N` means N generated items, not N before the skip
     specs = [spec_for(r, catalogue) for r in records]
-    kept = [(r, s) for r, s in zip(records, specs) if not s.deterministic]
-    if len(kept) < len(records):
+    drafted = [r for r, s in zip(records, specs) if not s.deterministic]
+    if len(drafted) < len(records):
         logger.warning("skipping %d record(s) of table sections (rendered, never generated)",
-                       len(records) - len(kept))
-    records, specs = [r for r, _ in kept], [s for _, s in kept]
+                       len(records) - len(drafted))
+    records = select_records(drafted, options.limit, settings.seed)
+    specs = [spec_for(r, catalogue) for r in records]
     stale = {r.prompt_version for r in records} - {PROMPT_VERSION, ""}
     if stale:
         logger.warning("the corpus was built with prompt version %s, drafting now uses %s: "

@@ -211,6 +211,21 @@ def test_limit_and_base_systems_without_an_adapter(in_workspace, capsys):
     assert "ROUGE-L" in printed and "base" in printed
 
 
+def test_limit_counts_generated_items_not_table_sections(in_workspace):
+    # a test split where most records are of sections rendered from facts (never generated)
+    from dataclasses import replace
+
+    for split in ("train", "validation", "test"):
+        records = read_split(in_workspace / "corpus", split)
+        tables = [replace(r, id=f"{r.id}-{n}", label="parameters") for r in records for n in range(5)]
+        write_split(in_workspace / "mixed", split, [*tables, *records])
+    code = main(["eval", "mixed", "--limit", "2", "--systems", "base", "--quiet", "-o", "mixed-out"])
+    assert code == 0
+    report = json.loads((in_workspace / "mixed-out" / "eval.json").read_text("utf-8"))
+    assert len(read_split(in_workspace / "corpus", "test")) >= 2
+    assert len(report["items"]) == 2  # two generated items, as asked: not 2 of the 6x as many
+
+
 def test_selection_and_shots_are_deterministic(workspace):
     records = read_split(workspace / "corpus", "train")
     first = eval_plan.select_records(records, 5, seed=0)
