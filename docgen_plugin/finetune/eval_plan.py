@@ -70,19 +70,18 @@ def eval_records(
     if not records:
         raise CorpusError(f"{corpus}: the {options.split} split is empty; nothing to evaluate")
     # table sections first: `--limit N` means N generated items, not N before the skip
-    specs = [spec_for(r, catalogue) for r in records]
-    drafted = [r for r, s in zip(records, specs) if not s.deterministic]
+    specs = {r.id: spec_for(r, catalogue) for r in records}
+    drafted = [r for r in records if not specs[r.id].deterministic]
     if len(drafted) < len(records):
         logger.warning("skipping %d record(s) of table sections (rendered, never generated)",
                        len(records) - len(drafted))
     records = select_records(drafted, options.limit, settings.seed)
-    specs = [spec_for(r, catalogue) for r in records]
     stale = {r.prompt_version for r in records} - {PROMPT_VERSION, ""}
     if stale:
         logger.warning("the corpus was built with prompt version %s, drafting now uses %s: "
                        "rebuild it with `docgen corpus` to evaluate today's prompts",
                        ", ".join(sorted(stale)), PROMPT_VERSION)
-    return records, specs
+    return records, [specs[r.id] for r in records]
 
 
 def few_shot_examples(

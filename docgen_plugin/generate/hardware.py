@@ -8,6 +8,7 @@ these flags, and every benchmark prints them beside its figures.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from dataclasses import dataclass
@@ -50,8 +51,10 @@ class CpuInfo:
         return f"{self.model} | {listed}"
 
 
+@functools.lru_cache(maxsize=4)
 def cpu_info(path: Path = CPUINFO) -> CpuInfo:
-    """The first processor's model name and flags; empty where the file cannot be read."""
+    """The first processor's model name and flags; empty where the file cannot be read. Read
+    once per process: every draft's cache key and every load ask."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:

@@ -33,7 +33,7 @@ def quantize_int8(model: Any) -> Any:
 
 
 def is_int8(model: Any) -> bool:
-    """Whether `quantize_int8` has run on `model` (for `docgen model info` and tests)."""
+    """Whether `quantize_int8` has run on `model`."""
     from torch.ao.nn.quantized.dynamic import Linear as DynamicLinear
 
     return any(isinstance(module, DynamicLinear) for module in model.modules())
