@@ -33,7 +33,7 @@ import snowballstemmer
 from docgen_plugin.facts.model import Facts, ObjectFacts
 from docgen_plugin.generate.prompts import facts_block
 from docgen_plugin.generate.verify import Reason, known_names, verify_draft
-from docgen_plugin.sections.catalogue import SectionSpec
+from docgen_plugin.sections.catalogue import SectionSpec, category
 from docgen_plugin.sections.context import context_objects
 
 # Words a sentence may use only where the object's facts do: what it is built from, what
@@ -486,11 +486,13 @@ _STOP = frozenset(_STOP_WORDS.split())
 
 def restates_summary(text: str, obj: ObjectFacts) -> bool:
     """Whether a text says nothing the docstring's first line does not: at most one content
-    word of its own (the object's name aside)."""
+    word of its own (the object's name, and the kind of object it is, aside: "Create a
+    Segformer model." says no more than the class's name)."""
     summary = obj.docstring.summary if obj.docstring is not None else ""
     if not summary:
         return False
-    own = {_stem(w) for w in (*_words(summary), *_name_words(obj.name), obj.name.lower(), *_STOP)}
+    given = (*_words(summary), *_name_words(obj.name), obj.name.lower(), category(obj), *_STOP)
+    own = {_stem(w) for w in given}
     new = {_stem(w) for w in _words(_CODE_SPAN.sub(lambda m: m.group(2), text))} - own
     return len(new) < 2
 

@@ -85,6 +85,13 @@ def test_restating_the_summary_in_other_word_forms_is_no_section():
     assert restates_summary("Detect and describe local features in an image using the DISK method.",
                             disk)
     assert not restates_summary("Detects local features in an image pair, then matches them.", disk)
+    # a model class: "model" is the kind of object it is, not something the draft adds
+    segformer = ObjectFacts(path="smp.Segformer", kind="class", file="model.py", line=1, end_line=9,
+                            is_model=True, docstring=Docstring(
+                                text="Segformer is simple and efficient design for semantic "
+                                     "segmentation with Transformers", style="google", line=2, end_line=2))
+    assert restates_summary("Create a Segformer model.", segformer)
+    assert not restates_summary("Create a Segformer model for medical images.", segformer)
 
 
 def test_fragments_and_echoed_facts_are_not_sentences(model, facts):
