@@ -11,6 +11,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from docgen_plugin import __version__
 from docgen_plugin.errors import DocgenError
@@ -91,6 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _style_findings(*args: Any, **kwargs: Any) -> Any:
+    """DG401 (`--select DG4`): the model lives above checks, imported only when selected."""
+    from docgen_plugin.finetune.style_check import style_findings
+
+    return style_findings(*args, **kwargs)
+
+
 def main(args: Sequence[str] | None = None) -> int:
     parser = build_parser()
     options = parser.parse_args(args)
@@ -105,6 +113,7 @@ def main(args: Sequence[str] | None = None) -> int:
 
                 options.make_drafter = param_drafter
 
+            options.style_findings = _style_findings
             return run_check(options)
         if options.command == "rule":
             from docgen_plugin.checks.command import run_rule

@@ -108,6 +108,10 @@ class Settings:
     )
     seed: int = field(default=0, metadata={
         "help": "Seed of the corpus split, the training order, dropout and LoRA init."})
+    # --- house style: `docgen check --select DG4` ------------------------------------------
+    style_quantile: float = field(default=0.0, metadata={
+        "help": "DG401 reports sections scoring beyond this quantile of their kind's validation "
+                "scores (0: the calibration's own, chosen by measurement)."})
     # --- scale out: drafts from an OpenAI-compatible server ---------------------------------
     server_model: str | None = field(
         default=None, metadata={"help": "Model id (or served LoRA adapter name) on the server."}
@@ -129,6 +133,8 @@ class Settings:
             )
         if self.max_new_tokens < 1 or self.batch_size < 1:
             raise SettingsError("max-new-tokens and batch-size must be positive")
+        if not 0.0 <= self.style_quantile < 1.0:
+            raise SettingsError("style-quantile must be at least 0 (the calibration's) and below 1")
         if self.prompt_tokens < 0 or self.max_length < 0:
             raise SettingsError("prompt-tokens and max-length must be 0 (no limit / chosen) or positive")
 

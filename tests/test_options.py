@@ -17,6 +17,9 @@ from docgen_plugin.settings import Settings
 SETTINGS = {f.name: f for f in fields(Settings)}
 # options only a docs host has: switches of the build, not of docgen's work
 HOST_ONLY = {"enabled", "check", "draft", "draft_label", "autopages", "autopages_dir"}
+# options a host leaves unset by default, so that `[tool.docgen]`'s value (else the Settings
+# default) holds: a host default would override the pyproject's
+INHERITED = {"model", "cache_dir"}
 
 
 def _default(field):
@@ -35,7 +38,7 @@ def test_mkdocs_options_are_settings_with_their_defaults() -> None:
     options = _mkdocs_options()
     assert set(options) - HOST_ONLY <= set(SETTINGS)
     for name in set(options) - HOST_ONLY:
-        assert options[name] == _default(SETTINGS[name]), name
+        assert options[name] == (None if name in INHERITED else _default(SETTINGS[name])), name
 
 
 def test_sphinx_config_values_are_the_mkdocs_options() -> None:
@@ -43,7 +46,7 @@ def test_sphinx_config_values_are_the_mkdocs_options() -> None:
     mkdocs = _mkdocs_options()
     assert set(sphinx) == set(mkdocs) - {"autopages", "autopages_dir"}  # MkDocs writes pages
     for name in set(sphinx) - HOST_ONLY:
-        assert sphinx[name] == _default(SETTINGS[name]), name
+        assert sphinx[name] == (None if name in INHERITED else _default(SETTINGS[name])), name
     assert sphinx["check"] is True and mkdocs["check"] == {}  # a switch vs a sub-config
 
 

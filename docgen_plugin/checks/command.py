@@ -12,6 +12,7 @@ from docgen_plugin.checks.pages import check_page_files, discover_pages
 from docgen_plugin.checks.report import FORMATTERS
 from docgen_plugin.checks.rules import RULES
 from docgen_plugin.checks.run import run_checks
+from docgen_plugin.checks.style_rule import style_selected
 from docgen_plugin.errors import DocgenError
 from docgen_plugin.facts.loader import load_facts
 from docgen_plugin.files import write_user_file
@@ -44,6 +45,11 @@ def run_check(options: argparse.Namespace) -> int:
     if only is not None:  # facts of the whole tree, rules on what the diff touches
         page_files = [(path, display) for path, display in page_files if display in only.pages]
     pages = check_page_files(page_files, facts, settings) if page_files else []  # DG2xx
+    if style_selected(settings):  # DG401 needs the model: the command hands it in
+        style = options.style_findings(facts, page_files, settings)
+        if only is not None:
+            style = [f for f in style if f.obj in only.objects or f.file in only.pages]
+        pages += style
     findings = run_checks(facts, settings, extra=pages, only=only)
     if options.baseline is not None:
         if writes_baseline:

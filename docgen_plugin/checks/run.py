@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from docgen_plugin.checks import diagnostics as _diagnostics  # noqa: F401  (registers DG0xx)
 from docgen_plugin.checks import staleness as _staleness  # noqa: F401  (registers DG3xx)
+from docgen_plugin.checks import style_rule as _style_rule  # noqa: F401  (registers DG401)
 from docgen_plugin.checks.config_usage import config_usage_findings
 from docgen_plugin.checks.diagnostics import diagnostic_findings
 from docgen_plugin.checks.docstring_rules import check_object

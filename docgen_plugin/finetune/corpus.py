@@ -208,6 +208,20 @@ def _record(candidate: _Candidate, facts: Facts, catalogue: Catalogue, groups: d
     )
 
 
+def section_records(found: Found, facts: Facts, settings: Settings) -> list[tuple[LabeledItem, CorpusRecord]]:
+    """Every found section that cleaning keeps, with its record (the prompt it answers),
+    neither deduplicated nor split: the written sections of one tree as the style check
+    scores them."""
+    catalogue = catalogue_from_settings(settings)
+    groups = _group_of(facts)
+    pairs = []
+    for candidate in _candidates(found, settings):
+        record = _record(candidate, facts, catalogue, groups, settings.near_duplicate_threshold)
+        if record is not None:
+            pairs.append((candidate.item, record))
+    return pairs
+
+
 def build_corpus(sources: Sequence[str], out: Path, settings: Settings) -> CorpusSummary:
     """Read the sources, write `out/{train,validation,test}.jsonl` and the data card."""
     from docgen_plugin.facts.loader import load_facts

@@ -131,9 +131,11 @@ def docstring_items(facts: Facts, found: Found) -> None:
         def add(label: str, text: str | None, drop: set[int], obj: ObjectFacts = obj,
                 blocks: list[Block] = blocks, line: int = doc.line) -> None:
             if text and text.strip():
+                # the line of the section's heading (the docstring's first line for the lead)
+                first = blocks[min(drop)].start if drop else 0
                 found.items.append(LabeledItem(
                     label, _redacted(obj, blocks, drop, label), text.strip(), obj.file,
-                    line, "docstring"))
+                    line + first, "docstring"))
 
         lead: list[int] = []
         for index, block in enumerate(blocks):
@@ -236,8 +238,11 @@ def _section_object(scopes: list, blocks: list, start: int, stop: int, linker: L
     return None
 
 
-def page_items(files: Iterable[tuple[Path, str]], facts: Facts, catalogue: Catalogue, found: Found) -> None:
-    """Labels from Markdown/RST pages and model cards: sections linked to one loaded object."""
+def page_items(files: Iterable[tuple[Path, str]], facts: Facts, catalogue: Catalogue, found: Found,
+               *, generated: bool = False) -> None:
+    """Labels from Markdown/RST pages and model cards: sections linked to one loaded object;
+    docgen's unedited drafts between markers too with `generated` (the style check reads
+    them; a corpus never learns from them)."""
     linker = Linker(facts)
     for path, display in files:
         page, text = read_page(path, display)
@@ -252,16 +257,17 @@ def page_items(files: Iterable[tuple[Path, str]], facts: Facts, catalogue: Catal
         except MarkerError as error:
             found.problems.append(str(error))
             markers = []
-        _marker_items(markers, linker, facts, catalogue, display, found)
+        _marker_items(markers, linker, facts, catalogue, display, found, generated)
         _heading_items(page, text, markers, linker, catalogue, display, origin, found)
 
 
 def _marker_items(markers: list[MarkerBlock], linker: Linker, facts: Facts, catalogue: Catalogue,
-                  display: str, found: Found) -> None:
+                  display: str, found: Found, generated: bool) -> None:
     for block in markers:
         if block.is_empty:
             continue
-        if marker_status(block) == "generated":
+        status = marker_status(block)
+        if status == "generated" and not generated:
             found.removed["generated"] += 1
             continue
         obj = linker.named(block.object) or facts.find(block.object)
@@ -272,7 +278,7 @@ def _marker_items(markers: list[MarkerBlock], linker: Linker, facts: Facts, cata
             found.removed["no-object"] += 1
         else:
             found.items.append(LabeledItem(kind, obj, block.content.strip(), display,
-                                           block.begin_line + 1, "reviewed"))
+                                           block.begin_line + 1, status))
 
 
 def _heading_items(page: Page, text: str, markers: list[MarkerBlock], linker: Linker,

@@ -62,12 +62,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep-checkpoints", action="store_true",
                         help="Keep ADAPTER/checkpoints after a successful run.")
     parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+    parser.add_argument("--calibrate-only", action="store_true",
+                        help="Train nothing: (re)write ADAPTER/style_calibration.json, the "
+                             "style check's (DG401) scores on CORPUS's validation split.")
     for flag, dest in FLAGS:
         parser.add_argument(flag, dest=dest, type=type(_OPTIONS[dest].default), help=_help(dest))
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from docgen_plugin.errors import SettingsError
+    from docgen_plugin.errors import ModelError, SettingsError
 
     if args.output.exists() and not args.output.is_dir():  # before anything is loaded
         raise SettingsError(f"-o {args.output}: it is a file; give a folder for the adapter "
@@ -87,6 +90,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         raise SettingsError("--resume and --sweep cannot be combined; resume one trial's folder instead")
     progress = not args.no_progress
     out: Path = args.output
+    if args.calibrate_only:
+        return _calibrate(args.corpus, out, settings, progress)
     if len(grid) > 1 or args.sweep:
         result = sweep(corpus=args.corpus, out=out, settings=settings, options=options, grid=grid,
                        from_adapter=args.from_adapter, progress=progress)
@@ -110,6 +115,17 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             f"{_fmt(metrics.get('validation_loss'))}, {_fmt(metrics.get('tokens_per_second'))} tokens/s); "
             f"record: {out / 'training_record.md'}"
         )
+        try:
+            return _calibrate(args.corpus, out, settings, progress)
+        except ModelError as error:  # the adapter is written: the check's calibration waits
+            print(f"docgen: no style calibration: {error}", file=sys.stderr)
+    return 0
+
+
+def _calibrate(corpus: Path, adapter: Path, settings: Settings, progress: bool) -> int:
+    from docgen_plugin.finetune.style_calibration import calibrate_on_corpus, describe
+
+    print(f"docgen: {describe(calibrate_on_corpus(corpus, adapter, settings, progress=progress))}")
     return 0
 
 

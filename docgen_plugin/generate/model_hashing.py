@@ -24,6 +24,9 @@ logger = logging.getLogger(__name__)
 
 # The converted default model's manifest: it records hashes, so it is not hashed itself.
 MANIFEST = "docgen-manifest.json"
+# written next to an adapter after training (the style check's calibration): shapes no output,
+# and its adapter hash is stored in it, so it is not part of that hash
+STYLE_CALIBRATION = "style_calibration.json"
 SOURCES = "sources.json"
 # Files that change what a model writes; READMEs and the like do not.
 HASHED_SUFFIXES = (".json", ".jinja", ".safetensors", ".model", ".txt", ".tiktoken")
@@ -59,7 +62,8 @@ def file_fingerprint(path: Path) -> str:
 
 def _hashed_files(folder: Path) -> Iterator[Path]:
     for path in sorted(folder.iterdir()):
-        if path.is_file() and path.suffix in HASHED_SUFFIXES and path.name != MANIFEST:
+        unhashed = path.name in (MANIFEST, STYLE_CALIBRATION)
+        if path.is_file() and path.suffix in HASHED_SUFFIXES and not unhashed:
             yield path
 
 

@@ -69,7 +69,7 @@ def load_model(
     else:
         model, tokenizer = _load_folder(resolved.path, load_dtype)
     if resolved.adapter is not None:
-        model = _apply_adapter(model, resolved.adapter)
+        model = apply_adapter(model, resolved.adapter)
     model = _ready(model, weights_dtype, device)
     if dtype == INT8:
         model = quantize_int8(model)
@@ -135,7 +135,9 @@ def load_tokenizer(resolved: ResolvedModel) -> Any:
             f"{resolved.path}: cannot load the tokenizer ({error})", str(resolved.path)) from error
 
 
-def _apply_adapter(model: Any, adapter: Path) -> Any:
+def apply_adapter(model: Any, adapter: Path, *, merge: bool = True) -> Any:
+    """`model` with the LoRA adapter: merged (drafting), or a `PeftModel` whose
+    `disable_adapter()` gives the base back (the style check scores both ways)."""
     from peft import PeftModel
 
     try:
@@ -148,7 +150,7 @@ def _apply_adapter(model: Any, adapter: Path) -> Any:
             str(adapter),
         ) from error
     # merged once, the LoRA product costs nothing per token
-    return with_adapter.merge_and_unload()
+    return with_adapter.merge_and_unload() if merge else with_adapter
 
 
 def _ready(model: Any, dtype: str, device: str) -> Any:

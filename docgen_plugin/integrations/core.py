@@ -233,6 +233,7 @@ def check_build(
     from docgen_plugin.checks.pages import check_page_sources
     from docgen_plugin.checks.run import run_checks
     from docgen_plugin.checks.staleness import check_markers
+    from docgen_plugin.checks.style_rule import style_selected
     from docgen_plugin.facts.snapshots import FactsSnapshots
 
     store = FactsSnapshots(settings.cache_path)
@@ -240,6 +241,11 @@ def check_build(
     page_findings: list[Finding] = check_page_sources(pages, facts, settings)
     for page in pages:
         page_findings += check_markers(page.path, page.text, facts, store=store)
+    if style_selected(settings):  # DG401: opt-in, scores the pages found on disk
+        from docgen_plugin.finetune.style_check import style_findings
+
+        files = [(settings.root_path / p.path, p.path) for p in pages]
+        page_findings += style_findings(facts, [(f, d) for f, d in files if f.is_file()], settings)
     return run_checks(facts, settings, extra=page_findings)
 
 

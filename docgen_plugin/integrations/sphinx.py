@@ -30,13 +30,13 @@ logger = logging.getLogger(__name__)
 CONFIG_VALUES: tuple[tuple[str, Any, str, tuple[type, ...]], ...] = (
     ("docgen_enabled", True, "env", (bool,)),
     ("docgen_packages", [], "env", (list, tuple)),
-    ("docgen_model", "default", "env", (str,)),
+    ("docgen_model", None, "env", (str, type(None))),  # None: [tool.docgen]'s
     ("docgen_adapter", None, "env", (str, type(None))),
     ("docgen_sections", [], "env", (list, tuple)),
     ("docgen_check", True, "env", (bool,)),
     ("docgen_select", [], "env", (list, tuple)),
     ("docgen_ignore", [], "env", (list, tuple)),
-    ("docgen_cache_dir", ".cache/docgen", "env", (str,)),
+    ("docgen_cache_dir", None, "env", (str, type(None))),
     ("docgen_draft_label", core.DRAFT_LABEL, "html", (str,)),
     ("docgen_draft", True, "env", (bool,)),
     ("docgen_run_examples", False, "env", (bool,)),

@@ -21,11 +21,11 @@ class DocgenConfig(base.Config):
 
     enabled = c.Type(bool, default=True)
     packages = c.ListOfItems(c.Type(str), default=[])
-    model = c.Type(str, default="default")
+    model = c.Optional(c.Type(str))  # unset: [tool.docgen]'s, else `default`
     adapter = c.Optional(c.Type(str))
     sections = c.ListOfItems(c.Type(str), default=[])
     check = c.SubConfig(CheckConfig)
-    cache_dir = c.Type(str, default=".cache/docgen")
+    cache_dir = c.Optional(c.Type(str))  # unset: [tool.docgen]'s, else `.cache/docgen`
     draft_label = c.Type(str, default=DRAFT_LABEL)
     draft = c.Type(bool, default=True)
     run_examples = c.Type(bool, default=False)
