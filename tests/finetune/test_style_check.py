@@ -97,6 +97,16 @@ def test_check_reports_the_off_style_section(tmp_path: Path, adapter: Path, tiny
     assert finding["code"] == "DG401" and finding["line"] == 9
     assert "reads less like the house than" in finding["message"]
 
+    # a section between docgen markers (a draft, or one a human took over) is scored too
+    (root / "docs").mkdir()
+    (root / "docs" / "shouter.md").write_text(
+        "# Shouter\n\n<!-- docgen:begin object=pkg.models.Shouter section=overview -->\n"
+        f"{OFF}\n<!-- docgen:end -->\n", encoding="utf-8")
+    main(["check", "pkg", "docs", "--select", "DG4", "--format", "json"])
+    pages = [f for f in json.loads(capsys.readouterr().out) if f["file"] == "docs/shouter.md"]
+    assert [(f["code"], f["line"]) for f in pages] == [("DG401", 4)]
+    (root / "docs" / "shouter.md").unlink()
+
     # warm: every score is cached, so the same run imports no torch
     script = ("import sys; from docgen_plugin.cli import main; code = main(['check', 'pkg', "
               "'--select', 'DG4', '--format', 'json']); print('TORCH', 'torch' in sys.modules, code)")
