@@ -1,7 +1,8 @@
 """The table of rule codes: stable codes grouped by hundreds, each with a summary and a doc.
 
 DG0xx input docgen could not read · DG1xx docstrings and config classes vs code ·
-DG2xx pages vs code · DG3xx drafts and staleness. Docs follow ruff's layout.
+DG2xx pages vs code · DG3xx drafts and staleness · DG4xx house style (opt-in; scored by the
+house adapter in `finetune.style_check`). Docs follow ruff's layout.
 """
 
 from __future__ import annotations

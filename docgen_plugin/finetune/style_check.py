@@ -30,12 +30,17 @@ CODE = OFF_HOUSE_STYLE.code
 def style_findings(facts: Facts, page_files: Iterable[tuple[Path, str]], settings: Settings, *,
                    progress: bool = True) -> list[Finding]:
     """One DG401 finding per written section beyond the threshold, suppressions applied."""
+    from docgen_plugin.generate.default_model import EMBEDDED
     from docgen_plugin.generate.model_resolve import resolve_model
 
     resolved = resolve_model(settings)
     if resolved.adapter is None:
         raise SettingsError("DG401 scores sections against a house adapter: set `adapter` to "
                             "one `docgen finetune` trained (it is `none` now)")
+    if resolved.adapter == EMBEDDED.adapter:  # generic docs, not a house: nothing to compare to
+        raise SettingsError("DG401 needs your house's adapter, not the shipped docs adapter: "
+                            "`docgen corpus SRC -o CORPUS`, `docgen finetune CORPUS -o ADAPTER`, "
+                            "then set `adapter = \"ADAPTER\"` in [tool.docgen]")
     calibration = read_calibration(resolved.adapter, resolved.adapter_hash)
     quantile = settings.style_quantile or calibration.quantile
     pages = list(page_files)

@@ -213,3 +213,13 @@ def _prompt_version() -> str:
     from docgen_plugin.generate.prompts import PROMPT_VERSION
 
     return PROMPT_VERSION
+
+
+def test_the_shipped_adapter_is_no_house(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    root = _tree(tmp_path, Path("default"), Path("unused"))
+    (root / "pyproject.toml").write_text("[tool.docgen]\n", encoding="utf-8")
+    monkeypatch.chdir(root)
+    assert main(["check", "pkg", "--select", "DG4"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "not the shipped docs adapter" in err
