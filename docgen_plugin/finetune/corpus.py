@@ -208,11 +208,11 @@ def _record(candidate: _Candidate, facts: Facts, catalogue: Catalogue, groups: d
     )
 
 
-def section_records(found: Found, facts: Facts, settings: Settings) -> list[tuple[LabeledItem, CorpusRecord]]:
+def section_records(found: Found, facts: Facts, catalogue: Catalogue, settings: Settings
+                    ) -> list[tuple[LabeledItem, CorpusRecord]]:
     """Every found section that cleaning keeps, with its record (the prompt it answers),
     neither deduplicated nor split: the written sections of one tree as the style check
     scores them."""
-    catalogue = catalogue_from_settings(settings)
     groups = _group_of(facts)
     pairs = []
     for candidate in _candidates(found, settings):

@@ -91,7 +91,7 @@ def write_calibration(adapter: Path, records: Sequence[CorpusRecord], settings: 
 
 def calibrate_on_corpus(corpus: Path, adapter: Path, settings: Settings, *, progress: bool = True
                         ) -> Calibration:
-    """`write_calibration` on the corpus's validation split, every section kind of it."""
+    """`write_calibration` on the corpus's validation split, the kinds training uses."""
     from docgen_plugin.finetune.records import read_split
     from docgen_plugin.finetune.training_corpus import drafted_only
 

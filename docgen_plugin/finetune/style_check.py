@@ -20,7 +20,7 @@ from docgen_plugin.facts.model import Facts
 from docgen_plugin.finetune.corpus import section_records
 from docgen_plugin.finetune.corpus_sources import Found, docstring_items, page_items
 from docgen_plugin.finetune.style_calibration import ALL_KINDS, read_calibration
-from docgen_plugin.finetune.style_scores import cached_scores
+from docgen_plugin.finetune.style_scores import cached_scores, resolve_scored
 from docgen_plugin.sections.catalogue import catalogue_from_settings
 from docgen_plugin.settings import Settings
 
@@ -31,12 +31,8 @@ def style_findings(facts: Facts, page_files: Iterable[tuple[Path, str]], setting
                    progress: bool = True) -> list[Finding]:
     """One DG401 finding per written section beyond the threshold, suppressions applied."""
     from docgen_plugin.generate.default_model import EMBEDDED
-    from docgen_plugin.generate.model_resolve import resolve_model
 
-    resolved = resolve_model(settings)
-    if resolved.adapter is None:
-        raise SettingsError("DG401 scores sections against a house adapter: set `adapter` to "
-                            "one `docgen finetune` trained (it is `none` now)")
+    resolved = resolve_scored(settings)
     if resolved.adapter == EMBEDDED.adapter:  # generic docs, not a house: nothing to compare to
         raise SettingsError("DG401 needs your house's adapter, not the shipped docs adapter: "
                             "`docgen corpus SRC -o CORPUS`, `docgen finetune CORPUS -o ADAPTER`, "
@@ -46,11 +42,11 @@ def style_findings(facts: Facts, page_files: Iterable[tuple[Path, str]], setting
     pages = list(page_files)
     found = Found(items=[], removed=Counter(), problems=[])
     docstring_items(facts, found)
-    page_items(pages, facts, catalogue_from_settings(settings), found, generated=True)
-    pairs = [(item, record) for item, record in section_records(found, facts, settings)
+    catalogue = catalogue_from_settings(settings)
+    page_items(pages, facts, catalogue, found, generated=True)
+    pairs = [(item, record) for item, record in section_records(found, facts, catalogue, settings)
              if calibration.knows(record.label)]
     scores = cached_scores([record for _, record in pairs], settings, progress=progress)
-    objects = {o.path: o for o in facts.objects}
     suppressed_on = _page_suppressions(pages)
     findings: list[Finding] = []
     for (item, record), score in zip(pairs, scores):
@@ -59,7 +55,7 @@ def style_findings(facts: Facts, page_files: Iterable[tuple[Path, str]], setting
         share, judged, count = calibration.share_below(record.label, score.score)
         if share < quantile:
             continue
-        obj = objects.get(record.object)
+        obj = facts.get(record.object)
         if item.origin == "docstring" and obj is not None and (
                 "*" in obj.suppressed or CODE in obj.suppressed):
             continue

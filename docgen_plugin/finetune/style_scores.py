@@ -45,21 +45,28 @@ class SectionScore:
         return self.adapter_loss - self.base_loss
 
 
+def resolve_scored(settings: Settings) -> Any:
+    """The resolved model and the adapter scores are taken under (a `SettingsError` without one)."""
+    from docgen_plugin.errors import SettingsError
+    from docgen_plugin.generate.model_resolve import resolve_model
+
+    resolved = resolve_model(settings)
+    if resolved.adapter is None:
+        raise SettingsError("DG401 scores sections against a house adapter: set `adapter` to "
+                            "one `docgen finetune` trained (it is `none` now)")
+    return resolved
+
+
 class StyleScorer:
     """The base model with an adapter applied unmerged: one forward pass per section each way."""
 
     def __init__(self, settings: Settings, *, progress: bool = True) -> None:
-        from docgen_plugin.errors import SettingsError
         from docgen_plugin.finetune.training_loop import install_head_hook
         from docgen_plugin.generate.hardware import choose_device, choose_dtype
         from docgen_plugin.generate.model_load import apply_adapter, load_model
-        from docgen_plugin.generate.model_resolve import resolve_model
         from docgen_plugin.generate.quantize import INT8
 
-        resolved = resolve_model(settings)
-        if resolved.adapter is None:
-            raise SettingsError("DG401 scores against an adapter: set `adapter` to one "
-                                "`docgen finetune` trained (it is `none` now)")
+        resolved = resolve_scored(settings)
         device = choose_device()
         dtype = choose_dtype(device)
         loaded = load_model(replace(resolved, adapter=None, adapter_hash=None),
